@@ -1,0 +1,142 @@
+import { inspect } from 'node:util'
+
+/**
+ * Base class of every error tokenwarden throws at runtime. Each subclass has a stable `code`.
+ *
+ * Errors are built from safe facts only (status, OAuth error code, field names); no client secret,
+ * Authorization header, assertion, code, access or refresh token is ever put into one.
+ */
+export class TokenWardenError extends Error {
+	readonly code: string = 'TOKENWARDEN_ERROR'
+
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, options)
+		this.name = new.target.name
+	}
+
+	/** A plain, secret-free description for JSON logs. */
+	toJSON(): Record<string, unknown> {
+		const json: Record<string, unknown> = { name: this.name, code: this.code, message: this.message }
+		for (const [key, value] of Object.entries(this)) {
+			if (key !== 'cause' && value !== undefined) json[key] = value
+		}
+		if (this.cause instanceof Error) json.cause = { name: this.cause.name, message: this.cause.message }
+		return json
+	}
+
+	[inspect.custom](): string {
+		return `${this.stack ?? `${this.name}: ${this.message}`}\n${inspect(this.toJSON(), { depth: 3 })}`
+	}
+}
+
+/** The token endpoint answered with an OAuth error ([RFC 6749 §5.2](https://www.rfc-editor.org/rfc/rfc6749#section-5.2)). Never retried. */
+export class OAuthError extends TokenWardenError {
+	override readonly code = 'OAUTH_ERROR'
+	/** The OAuth `error` code, for example `invalid_client`, `invalid_scope`, `invalid_grant`. */
+	readonly error: string
+	readonly errorDescription: string | undefined
+	readonly errorUri: string | undefined
+	readonly status: number
+
+	constructor(fields: { error: string; errorDescription?: string | undefined; errorUri?: string | undefined; status: number }) {
+		const description = fields.errorDescription ? `: ${fields.errorDescription}` : ''
+		super(`Token endpoint returned ${fields.error} (HTTP ${fields.status})${description}`)
+		this.error = fields.error
+		this.errorDescription = fields.errorDescription
+		this.errorUri = fields.errorUri
+		this.status = fields.status
+	}
+}
+
+/** The token endpoint could not be reached or kept failing (network, timeout, 5xx, 429, unexpected status) after retries. */
+export class TokenEndpointError extends TokenWardenError {
+	override readonly code = 'TOKEN_ENDPOINT_ERROR'
+	/** HTTP status of the last attempt, absent for network failures and timeouts. */
+	readonly status: number | undefined
+	/** Attempts made, retries included. */
+	readonly attempts: number
+	/** The `Retry-After` the server asked for, in ms, when it was longer than the manager will wait. */
+	readonly retryAfter: number | undefined
+
+	constructor(
+		message: string,
+		fields: { status?: number | undefined; attempts: number; retryAfter?: number | undefined; cause?: unknown },
+	) {
+		super(message, fields.cause === undefined ? undefined : { cause: fields.cause })
+		this.status = fields.status
+		this.attempts = fields.attempts
+		this.retryAfter = fields.retryAfter
+	}
+}
+
+/** Why a 2xx token response was unusable. */
+export type InvalidTokenResponseReason =
+	| 'not_json'
+	| 'html'
+	| 'not_an_object'
+	| 'missing_access_token'
+	| 'unsupported_token_type'
+	| 'invalid_expires_in'
+	| 'expired_on_arrival'
+	| 'invalid_refresh_token'
+
+/** A 2xx response that is not a usable token response ([RFC 6749 §5.1](https://www.rfc-editor.org/rfc/rfc6749#section-5.1)). */
+export class InvalidTokenResponseError extends TokenWardenError {
+	override readonly code = 'INVALID_TOKEN_RESPONSE'
+	readonly reason: InvalidTokenResponseReason
+	readonly status: number
+	/** `Content-Type` of the response. */
+	readonly contentType: string | undefined
+	/** For bodies that are not JSON: their start, with known secrets masked (HTML error pages say what went wrong). */
+	readonly bodySnippet: string | undefined
+
+	constructor(
+		message: string,
+		fields: { reason: InvalidTokenResponseReason; status: number; contentType?: string | null | undefined; bodySnippet?: string | undefined },
+	) {
+		super(message)
+		this.reason = fields.reason
+		this.status = fields.status
+		this.contentType = fields.contentType ?? undefined
+		this.bodySnippet = fields.bodySnippet
+	}
+}
+
+/** An account holder must consent again: no refresh token, an expired one, or `invalid_grant` on refresh. */
+export class ConsentRequiredError extends TokenWardenError {
+	override readonly code = 'CONSENT_REQUIRED'
+	readonly subject: string
+	readonly reason: 'no_refresh_token' | 'refresh_token_expired' | 'invalid_grant'
+
+	constructor(subject: string, reason: ConsentRequiredError['reason'], options?: { cause?: unknown }) {
+		super(`Consent required for subject "${subject}" (${reason.replaceAll('_', ' ')})`, options)
+		this.subject = subject
+		this.reason = reason
+	}
+}
+
+/** The `state` returned to the redirect URI is not the one sent ([RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749#section-10.12)). Nothing was sent to the token endpoint. */
+export class StateMismatchError extends TokenWardenError {
+	override readonly code = 'STATE_MISMATCH'
+	constructor() {
+		super('The state returned with the authorization code does not match the expected state')
+	}
+}
+
+/** A store refused to keep an entry (for example the memory store's bound on refresh-token sets). */
+export class StoreFullError extends TokenWardenError {
+	override readonly code = 'STORE_FULL'
+	readonly limit: number
+	constructor(limit: number) {
+		super(`The token store holds its maximum of ${limit} refresh-token sets; none is evicted silently`)
+		this.limit = limit
+	}
+}
+
+/** The caller's `AbortSignal` fired while it waited. */
+export class AbortError extends TokenWardenError {
+	override readonly code = 'ABORTED'
+	constructor(reason?: unknown) {
+		super('The token request was aborted by the caller', reason === undefined ? undefined : { cause: reason })
+	}
+}

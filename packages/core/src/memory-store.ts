@@ -1,0 +1,95 @@
+import { StoreFullError } from './errors.js'
+import type { Clock } from './types/options.js'
+import type { StoredTokenSet, StoreSetOptions, TokenStore } from './types/store.js'
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+	/** Most access-token entries kept; the least recently used is evicted past it (it can be obtained again). Default 10 000. */
+	maxEntries?: number | undefined
+	/** Most refresh-token sets kept. They are never evicted: past the bound, storing a new one throws {@link StoreFullError}. Default 100 000. */
+	maxRefreshEntries?: number | undefined
+	clock?: Pick<Clock, 'now'> | undefined
+}
+
+interface Slot {
+	value: StoredTokenSet
+	expiresAt: number
+}
+
+/**
+ * The default, per-process store.
+ *
+ * Bound policy: entries without a refresh token are an LRU cache of `maxEntries` (losing one costs a
+ * token request). Entries with a refresh token are an account holder's consent: losing one would send
+ * the holder back through consent and 2FA, so they are never evicted. When `maxRefreshEntries` is
+ * reached, storing a new holder's set throws {@link StoreFullError} (existing holders keep working)
+ * until a set expires or is deleted (`logout`, `revoke`).
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): TokenStore {
+	const maxEntries = positiveInteger(options.maxEntries ?? 10_000, 'maxEntries')
+	const maxRefreshEntries = positiveInteger(options.maxRefreshEntries ?? 100_000, 'maxRefreshEntries')
+	const now = options.clock ? () => options.clock!.now() : () => Date.now()
+	const accessEntries = new Map<string, Slot>()
+	const refreshEntries = new Map<string, Slot>()
+
+	const read = (key: string): Slot | undefined => {
+		const map = refreshEntries.has(key) ? refreshEntries : accessEntries
+		const slot = map.get(key)
+		if (!slot) return undefined
+		if (slot.expiresAt <= now()) {
+			map.delete(key)
+			return undefined
+		}
+		if (map === accessEntries) {
+			// Re-insert to mark as most recently used (Map keeps insertion order).
+			accessEntries.delete(key)
+			accessEntries.set(key, slot)
+		}
+		return slot
+	}
+
+	return {
+		async get(key) {
+			return read(key)?.value
+		},
+		async set(key: string, value: StoredTokenSet, { ttl }: StoreSetOptions) {
+			const slot = { value, expiresAt: now() + ttl }
+			if (value.refreshToken !== undefined) {
+				if (!refreshEntries.has(key)) {
+					if (refreshEntries.size >= maxRefreshEntries) purgeExpired(refreshEntries, now())
+					if (refreshEntries.size >= maxRefreshEntries) throw new StoreFullError(maxRefreshEntries)
+				}
+				accessEntries.delete(key)
+				refreshEntries.set(key, slot)
+				return
+			}
+			refreshEntries.delete(key)
+			accessEntries.delete(key)
+			accessEntries.set(key, slot)
+			while (accessEntries.size > maxEntries) {
+				const oldest = accessEntries.keys().next().value as string
+				accessEntries.delete(oldest)
+			}
+		},
+		async delete(key) {
+			accessEntries.delete(key)
+			refreshEntries.delete(key)
+		},
+		async compareAndDelete(key, accessToken) {
+			const slot = read(key)
+			if (!slot || slot.value.accessToken !== accessToken) return false
+			accessEntries.delete(key)
+			refreshEntries.delete(key)
+			return true
+		},
+	}
+}
+
+function purgeExpired(map: Map<string, Slot>, at: number): void {
+	for (const [key, slot] of map) if (slot.expiresAt <= at) map.delete(key)
+}
+
+function positiveInteger(value: number, name: string): number {
+	if (!Number.isInteger(value) || value < 1) throw new TypeError(`tokenwarden: memoryStore ${name} must be a positive integer`)
+	return value
+}

@@ -1,0 +1,63 @@
+/**
+ * What a store keeps under one key: an access token, and for account holders the refresh token
+ * that renews it. Plain JSON so that shared stores can serialise it; `version` lets a store
+ * recognise entries written by another release.
+ */
+export interface StoredTokenSet {
+	readonly version: 1
+	readonly accessToken?: string | undefined
+	readonly tokenType?: string | undefined
+	/** Access token expiry, epoch ms (local clock). */
+	readonly expiresAt?: number | undefined
+	readonly scope?: readonly string[] | undefined
+	/** When the request that produced this entry started, epoch ms: a late result never replaces a newer one. */
+	readonly requestedAt: number
+	readonly refreshToken?: string | undefined
+	/** Refresh token expiry, epoch ms; absent when unknown. */
+	readonly refreshExpiresAt?: number | undefined
+	/** SHA-256 thumbprint of the client certificate a certificate-bound token is tied to ([RFC 8705 §3.1](https://www.rfc-editor.org/rfc/rfc8705#section-3.1)). */
+	readonly certificateThumbprint?: string | undefined
+}
+
+/** Options for {@link TokenStore.set}. */
+export interface StoreSetOptions {
+	/** How long the entry may live, in ms. A store may drop the entry after that. */
+	readonly ttl: number
+}
+
+/** A held fleet-wide lock. */
+export interface StoreLock {
+	/** Releases the lock if this holder still owns it. Never throws for a lock that already lapsed. */
+	release(): Promise<void>
+}
+
+/** Options for {@link TokenStore.lock}. */
+export interface StoreLockOptions {
+	/** The token request timeout of the manager: a lease should outlive it (a small multiple, renewed while held). */
+	readonly timeout: number
+	/** Gives up waiting for the lock. */
+	readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * Where tokens live between requests. {@link memoryStore} is the default; a shared store
+ * (for example `@tokenwarden/redis`) lets a fleet of processes share tokens.
+ *
+ * The manager keeps its own copy of the tokens it handed out and reads the store only when that
+ * copy is missing or stale, so a store is never on the hot path.
+ */
+export interface TokenStore {
+	get(key: string): Promise<StoredTokenSet | undefined>
+	set(key: string, value: StoredTokenSet, options: StoreSetOptions): Promise<void>
+	delete(key: string): Promise<void>
+	/**
+	 * Deletes the entry only while its access token is still `accessToken`.
+	 * Resolves true when it deleted something.
+	 */
+	compareAndDelete(key: string, accessToken: string): Promise<boolean>
+	/**
+	 * Optional fleet-wide mutual exclusion for one key. Resolves when the lock is held.
+	 * Stores without it rely on the manager's in-process single flight alone.
+	 */
+	lock?(key: string, options: StoreLockOptions): Promise<StoreLock>
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * The test projects: one per package (each has its own vitest.config.ts).
+ * Vitest 4+ does not pick up workspace files by itself; `pnpm test` passes this one as --config.
+ */
+export default defineConfig({
+	test: {
+		projects: ['packages/*'],
+		coverage: {
+			provider: 'v8',
+			include: ['packages/*/src/**/*.ts'],
+			reporter: ['text-summary', 'text'],
+		},
+	},
+})
