@@ -4,7 +4,7 @@ import { createToken } from './access-token.js'
 import { type AuthorizationRequest, type AuthorizationUrlOptions, buildAuthorizationRequest, checkState } from './authorization-request.js'
 import { cacheKey, grantKey } from './cache-key.js'
 import { createClientAuthentication } from './client-auth.js'
-import { ConsentRequiredError, OAuthError, StoreFullError, TokenEndpointError } from './errors.js'
+import { AbortError, ConsentRequiredError, OAuthError, StoreFullError, TokenEndpointError } from './errors.js'
 import { createEmitter } from './events.js'
 import { GuardedStore } from './guarded-store.js'
 import { memoryStore } from './memory-store.js'
@@ -168,6 +168,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 				return Promise.resolve(cached.token)
 			}
 		}
+		if (signal?.aborted) return Promise.reject(new AbortError(signal.reason))
 		return raceAbort(acquire(target, force ? cached?.token.accessToken : undefined), signal)
 	}
 

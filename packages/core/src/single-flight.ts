@@ -12,6 +12,8 @@ export class SingleFlight<T> {
 			if (this.#inFlight.get(key) === promise) this.#inFlight.delete(key)
 		})
 		this.#inFlight.set(key, promise)
+		// Waiters may all have stopped listening (aborted): the request's failure must not become an unhandled rejection.
+		promise.catch(() => {})
 		return promise
 	}
 

@@ -76,6 +76,28 @@ export function useNock(): void {
 	})
 }
 
-export function flush(): Promise<void> {
-	return new Promise((resolve) => setImmediate(resolve))
+/** Lets pending I/O and promise callbacks run (setImmediate is never faked in these tests). */
+export async function flush(times = 5): Promise<void> {
+	for (let i = 0; i < times; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+/** A reply that answers only after `ms` of real time: stands in for a slow server (nock's own delay misbehaves with aborts). */
+export function slowly(ms: number, reply: Reply | ((request: Request) => Reply | Promise<Reply>)) {
+	return async (request: Request): Promise<Reply> => {
+		await new Promise((resolve) => globalThis.setTimeout(resolve, ms))
+		return typeof reply === 'function' ? reply(request) : reply
+	}
+}
+
+export function networkError(code = 'ECONNRESET'): Error {
+	return Object.assign(new Error('socket hang up'), { code })
+}
+
+/** Waits (on real I/O turns, not timers) until the condition holds. */
+export async function until(condition: () => boolean, turns = 200): Promise<void> {
+	for (let i = 0; i < turns; i++) {
+		if (condition()) return
+		await flush(1)
+	}
+	throw new Error('condition not met')
 }
