@@ -11,7 +11,7 @@ class AccessToken implements Token {
 	readonly tokenType: string
 	readonly expiresAt: number
 	readonly scope: readonly string[]
-	readonly subject?: string | undefined
+	declare readonly subject?: string | undefined
 
 	constructor(fields: Token) {
 		this.accessToken = fields.accessToken

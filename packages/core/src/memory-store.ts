@@ -53,6 +53,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): TokenStore {
 			return read(key)?.value
 		},
 		async set(key: string, value: StoredTokenSet, { ttl }: StoreSetOptions) {
+			// A late result never overwrites a newer token (the result of a request started later).
+			const current = read(key)
+			if (current && current.value.requestedAt > value.requestedAt) return
 			const slot = { value, expiresAt: now() + ttl }
 			if (value.refreshToken !== undefined) {
 				if (!refreshEntries.has(key)) {

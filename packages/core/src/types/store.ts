@@ -48,6 +48,7 @@ export interface StoreLockOptions {
  */
 export interface TokenStore {
 	get(key: string): Promise<StoredTokenSet | undefined>
+	/** Writes the entry, unless the stored one has a later `requestedAt` (a late result never overwrites a newer token). */
 	set(key: string, value: StoredTokenSet, options: StoreSetOptions): Promise<void>
 	delete(key: string): Promise<void>
 	/**
