@@ -86,6 +86,8 @@ interface LocalGrant {
 
 /** When the lifetime of a refresh token is unknown, the store keeps it this long. */
 const UNKNOWN_GRANT_TTL = 366 * 24 * 60 * 60 * 1000
+/** A lapsed refresh-token set stays a day longer, so the manager can say "expired" rather than "never consented". */
+const EXPIRED_GRANT_GRACE = 24 * 60 * 60 * 1000
 /** `setTimeout` cannot wait longer than this. */
 const MAX_TIMER = 2 ** 31 - 1
 
@@ -305,7 +307,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	/** Keeps the rotated refresh token here first, then in the store; a store failure leaves it marked for a later write. */
 	async function writeGrant(subject: string, record: StoredTokenSet): Promise<void> {
 		const key = grantKey(tokenUrl, clientId, subject)
-		const ttl = record.refreshExpiresAt === undefined ? UNKNOWN_GRANT_TTL : Math.max(1, record.refreshExpiresAt - clock.now())
+		const ttl = record.refreshExpiresAt === undefined ? UNKNOWN_GRANT_TTL : Math.max(1, record.refreshExpiresAt - clock.now()) + EXPIRED_GRANT_GRACE
 		const slot: LocalGrant = { record, dirty: true }
 		localGrants.set(key, slot)
 		try {
