@@ -8,7 +8,7 @@ import { AbortError, ConsentRequiredError, OAuthError, StoreFullError, TokenEndp
 import { createEmitter } from './events.js'
 import { GuardedStore } from './guarded-store.js'
 import { memoryStore } from './memory-store.js'
-import { resolveOptions } from './resolve-options.js'
+import { checkScopeCount, resolveOptions } from './resolve-options.js'
 import { resolveRetry } from './retry.js'
 import { formatScope, normaliseScope } from './scope.js'
 import { SingleFlight } from './single-flight.js'
@@ -144,7 +144,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		if (request.subject !== undefined && (typeof request.subject !== 'string' || request.subject === '')) {
 			throw new TypeError('tokenwarden: getToken subject must be a non-empty string')
 		}
-		const scope = request.scope === undefined ? config.scope : normaliseScope(request.scope)
+		const scope = request.scope === undefined ? config.scope : checkScopeCount(normaliseScope(request.scope), config.maxScopes)
 		if (request.subject === undefined && scope === config.scope) return defaultTarget
 		return { key: cacheKey(tokenUrl, clientId, scope, request.subject), scope, subject: request.subject }
 	}

@@ -50,6 +50,7 @@ export interface ResolvedOptions {
 	consentWarning: number
 	refreshTokenLifetime: number | undefined
 	scopeOnRefresh: boolean
+	maxScopes: number
 	clock: Clock
 	fetch: FetchLike
 }
@@ -92,12 +93,14 @@ export function resolveOptions(options: TokenManagerOptions): ResolvedOptions {
 		positiveInteger(options.rateLimit.limit, 'rateLimit.limit')
 		duration(options.rateLimit.interval, 'rateLimit.interval', 1)
 	}
+	const maxScopes = options.maxScopes === undefined ? Number.POSITIVE_INFINITY : positiveInteger(options.maxScopes, 'maxScopes')
+	const scope = checkScopeCount(normaliseScope(options.scope), maxScopes)
 	const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
 	return {
 		tokenUrl,
 		clientId: options.clientId,
 		clientAuth,
-		scope: normaliseScope(options.scope),
+		scope,
 		refreshAhead: duration(options.refreshAhead ?? DEFAULTS.refreshAhead, 'refreshAhead', 0),
 		expiryMargin: duration(options.expiryMargin ?? DEFAULTS.expiryMargin, 'expiryMargin', 0),
 		defaultLifetime: duration(options.defaultLifetime ?? DEFAULTS.defaultLifetime, 'defaultLifetime', 1),
@@ -107,9 +110,16 @@ export function resolveOptions(options: TokenManagerOptions): ResolvedOptions {
 		refreshTokenLifetime:
 			options.refreshTokenLifetime === undefined ? undefined : duration(options.refreshTokenLifetime, 'refreshTokenLifetime', 1),
 		scopeOnRefresh: options.scopeOnRefresh ?? true,
+		maxScopes,
 		clock: options.clock ?? systemClock,
 		fetch: fetchImpl,
 	}
+}
+
+/** Providers such as Bankly cap the scopes per token; asking for more would only earn an error from them. */
+export function checkScopeCount(scope: string[], maxScopes: number): string[] {
+	if (scope.length > maxScopes) fail(`at most ${maxScopes} scopes per token (maxScopes); got ${scope.length}`)
+	return scope
 }
 
 function fail(message: string): never {

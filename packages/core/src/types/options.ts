@@ -97,6 +97,8 @@ export interface BaseTokenManagerOptions {
 	scopeOnRefresh?: boolean | undefined
 	/** Token revocation endpoint ([RFC 7009](https://www.rfc-editor.org/rfc/rfc7009)). */
 	revocationUrl?: string | undefined
+	/** Most scopes one token may carry (Bankly allows 10). More is a TypeError before any request. */
+	maxScopes?: number | undefined
 }
 
 /** Client secret methods ([RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1), `client_secret_jwt` per [RFC 7523](https://www.rfc-editor.org/rfc/rfc7523)). */

@@ -1,0 +1,23 @@
+/** Where a preset points: the provider's test environment or production. BS2 calls its test environment homologation. */
+export type Environment = 'sandbox' | 'homologation' | 'production'
+
+/** Normalises `environment`; 'homologation' and 'sandbox' are the same place. */
+export function resolveEnvironment(value: unknown, provider: string): 'sandbox' | 'production' {
+	if (value === 'sandbox' || value === 'homologation') return 'sandbox'
+	if (value === 'production') return 'production'
+	throw new TypeError(`tokenwarden: ${provider} environment must be 'sandbox' (or 'homologation') or 'production'`)
+}
+
+/** A preset URL: the override, else the documented one, else a TypeError (presets never guess an undocumented URL). */
+export function presetUrl(override: string | undefined, documented: string | undefined, provider: string, name: string, environment: string): string {
+	const url = override ?? documented
+	if (url === undefined) {
+		throw new TypeError(`tokenwarden: ${provider} does not publish its ${environment} ${name}; pass ${name} explicitly`)
+	}
+	return url
+}
+
+export function requireString(value: unknown, provider: string, name: string): string {
+	if (typeof value !== 'string' || value === '') throw new TypeError(`tokenwarden: ${provider} needs ${name}`)
+	return value
+}

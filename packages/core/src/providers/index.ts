@@ -1,0 +1,7 @@
+export { bankly, BANKLY_MAX_SCOPES } from './bankly.js'
+export type { BanklyOptions } from './bankly.js'
+export { bs2, bs2Banking } from './bs2.js'
+export type { Bs2BankingOptions, Bs2Options } from './bs2.js'
+export type { Environment } from './environment.js'
+export { juno } from './juno.js'
+export type { JunoOptions } from './juno.js'

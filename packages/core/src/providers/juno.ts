@@ -1,0 +1,33 @@
+import type { ClientSecretOptions } from '../types/options.js'
+import { type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+
+/** Options of the {@link juno} preset. */
+export interface JunoOptions {
+	environment: Environment
+	clientId: string
+	clientSecret: string
+	tokenUrl?: string | undefined
+}
+
+// Juno "Generating an Authorization Server" (shared/seeds/000) shows the sandbox URL in its curl example;
+// the production URL is the one Juno's public SDKs and integration guides use.
+const TOKEN_URLS = {
+	sandbox: 'https://sandbox.boletobancario.com/authorization-server/oauth/token',
+	production: 'https://api.juno.com.br/authorization-server/oauth/token',
+} as const
+
+/**
+ * Juno (boletobancario.com): client_credentials with HTTP Basic; JWT access tokens (their `exp`
+ * decides expiry) living 86 400 s in sandbox and 3 600 s in production. Juno warns that "massive
+ * requests" to the token endpoint get a client blocked, so token requests are capped at 5 a minute.
+ */
+export function juno(options: JunoOptions): ClientSecretOptions {
+	const environment = resolveEnvironment(options?.environment, 'juno')
+	return {
+		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'juno', 'tokenUrl', environment),
+		clientId: requireString(options.clientId, 'juno', 'clientId'),
+		clientSecret: requireString(options.clientSecret, 'juno', 'clientSecret'),
+		clientAuth: 'client_secret_basic',
+		rateLimit: { limit: 5, interval: 60_000 },
+	}
+}
