@@ -88,6 +88,8 @@ interface LocalGrant {
 const UNKNOWN_GRANT_TTL = 366 * 24 * 60 * 60 * 1000
 /** A lapsed refresh-token set stays a day longer, so the manager can say "expired" rather than "never consented". */
 const EXPIRED_GRANT_GRACE = 24 * 60 * 60 * 1000
+/** Past this many local entries, expired ones are swept before adding another. */
+const LOCAL_SWEEP_AT = 10_000
 /** Remembered (scope, subject) -> cache key translations; cleared wholesale past this. */
 const MAX_MEMO_TARGETS = 1000
 /** `setTimeout` cannot wait longer than this. */
@@ -234,9 +236,22 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			scope: entry.scope ?? target.scope,
 			subject: target.subject,
 		})
+		if (local.size >= LOCAL_SWEEP_AT) sweepLocal()
 		local.set(target.key, { token, target, requestedAt: entry.requestedAt, ...timingOf(entry.requestedAt, entry.expiresAt) })
 		keyOfToken.set(entry.accessToken, target.key)
 		return token
+	}
+
+	/** Many holders over a long run would otherwise leave one dead local entry each. */
+	function sweepLocal(): void {
+		const now = clock.now()
+		for (const [key, cached] of local) {
+			if (cached.token.expiresAt > now) continue
+			local.delete(key)
+			keyOfToken.delete(cached.token.accessToken)
+			rejected.delete(key)
+			refreshCooldown.delete(key)
+		}
 	}
 
 	function accessEntry(response: TokenResponse, target: Target, requestedAt: number): StoredTokenSet & { accessToken: string; expiresAt: number } {
