@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto'
+import { AbortError, type Logger, type StoreLock, type StoreLockOptions } from '@tokenwarden/core'
+import type { Connection } from './connection.js'
+import { ACQUIRE, evalScript, RELEASE, RENEW } from './scripts.js'
+import type { Wakeups, Watch } from './wakeups.js'
+
+/** What the fleet lock needs from its store. */
+export interface FleetLockContext {
+	readonly connection: Connection
+	/** Runs one operation under the store's command timeout. */
+	run<T>(what: string, operation: (signal: AbortSignal) => Promise<T>): Promise<T>
+	lockKey(key: string): string
+	/** Channel the release script publishes on. */
+	readonly channel: string
+	/** Fixed lease, or undefined for twice the manager's timeout. */
+	readonly lease: number | undefined
+	readonly pollInterval: number
+	readonly wakeups: Wakeups | undefined
+	readonly logger: Logger | undefined
+}
+
+/**
+ * The fleet-wide lock: SET NX PX with a random owner, renewed by its owner while held, released only
+ * by its owner (both in Lua, so a holder whose lease lapsed cannot extend or delete the next holder's
+ * lock). Waiters retry when a release is published, when the lease they saw runs out (a holder that
+ * died), or every `pollInterval` as a backstop.
+ */
+export class FleetLocks {
+	readonly #context: FleetLockContext
+	/** Store key -> owner of the lock this store holds on it, for fenced writes. */
+	readonly #held = new Map<string, string>()
+
+	constructor(context: FleetLockContext) {
+		this.#context = context
+	}
+
+	/** The owner value of the lock this store holds on `key`, if any. */
+	ownerOf(key: string): string | undefined {
+		return this.#held.get(key)
+	}
+
+	async acquire(key: string, options: StoreLockOptions): Promise<StoreLock> {
+		const timeout = options?.timeout
+		if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+			throw new TypeError('tokenwarden: redisStore lock needs a positive timeout (ms)')
+		}
+		const { signal } = options
+		const context = this.#context
+		// A small multiple of the token request timeout: renewals keep it while the holder works.
+		const lease = Math.ceil(context.lease ?? 2 * timeout)
+		const lockKey = context.lockKey(key)
+		const owner = randomBytes(16).toString('base64url')
+		let watch: Watch | undefined
+		try {
+			for (;;) {
+				if (signal?.aborted) throw new AbortError(signal.reason)
+				const left = await this.#attempt(lockKey, owner, lease, signal)
+				if (left === 0) return this.#hold(key, lockKey, owner, lease)
+				if (!watch && context.wakeups) {
+					watch = await context.wakeups.watch(lockKey, context.pollInterval)
+					// Subscribed only now: a release between the attempt and the subscription went unheard, so try again at once.
+					continue
+				}
+				const wait = Math.min(left, context.pollInterval)
+				await (watch ? watch.wait(wait, signal) : sleep(wait, signal))
+			}
+		} finally {
+			watch?.stop()
+		}
+	}
+
+	/** One SET NX. Returns 0 when taken, else the ms left on the holder's lease. */
+	async #attempt(lockKey: string, owner: string, lease: number, signal: AbortSignal | undefined): Promise<number> {
+		const context = this.#context
+		const attempt = context.run('lock', (commandSignal) => evalScript(context.connection, ACQUIRE, [lockKey], [owner, String(lease)], commandSignal))
+		const settled = attempt.then(Number, (error: unknown) => {
+			// The SET NX may still reach Redis after we gave up on it; a release queued behind it undoes that.
+			this.#release(lockKey, owner).catch(() => {})
+			throw error
+		})
+		if (!signal) return settled
+		return new Promise<number>((resolve, reject) => {
+			const onAbort = () => {
+				// Taken after the caller stopped waiting: hand it back rather than sit on it for a lease.
+				settled.then((left) => (left === 0 ? this.#release(lockKey, owner) : undefined)).catch(() => {})
+				reject(new AbortError(signal.reason))
+			}
+			if (signal.aborted) return onAbort()
+			signal.addEventListener('abort', onAbort, { once: true })
+			settled.then(
+				(left) => {
+					signal.removeEventListener('abort', onAbort)
+					resolve(left)
+				},
+				(error: unknown) => {
+					signal.removeEventListener('abort', onAbort)
+					reject(error)
+				},
+			)
+		})
+	}
+
+	#hold(key: string, lockKey: string, owner: string, lease: number): StoreLock {
+		const context = this.#context
+		this.#held.set(key, owner)
+		let released = false
+		let renewing = false
+		const forget = () => {
+			clearInterval(timer)
+			if (this.#held.get(key) === owner) this.#held.delete(key)
+		}
+		const renew = async () => {
+			if (renewing || released) return
+			renewing = true
+			try {
+				const extended = await context.run('lock renewal', (signal) => evalScript(context.connection, RENEW, [lockKey], [owner, String(lease)], signal))
+				if (Number(extended) !== 1 && !released) {
+					forget()
+					context.logger?.warn('tokenwarden: fleet lock lease lapsed while held; another process may be requesting the same token', { key })
+				}
+			} catch (error) {
+				// Redis is unreachable: the lease runs on, and the next renewal tries again.
+				context.logger?.warn('tokenwarden: could not renew the fleet lock lease', { key, error: (error as Error).message })
+			} finally {
+				renewing = false
+			}
+		}
+		const timer = setInterval(renew, Math.max(1, Math.floor(lease / 3)))
+		timer.unref?.()
+		return {
+			release: async () => {
+				if (released) return
+				released = true
+				forget()
+				await this.#release(lockKey, owner)
+			},
+		}
+	}
+
+	#release(lockKey: string, owner: string): Promise<unknown> {
+		const context = this.#context
+		return context.run('unlock', (signal) => evalScript(context.connection, RELEASE, [lockKey], [owner, context.channel], signal))
+	}
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	return new Promise<void>((resolve, reject) => {
+		const onAbort = () => {
+			clearTimeout(timer)
+			reject(new AbortError(signal?.reason))
+		}
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort)
+			resolve()
+		}, ms)
+		timer.unref?.()
+		if (signal?.aborted) return onAbort()
+		signal?.addEventListener('abort', onAbort, { once: true })
+	})
+}

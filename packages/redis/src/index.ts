@@ -1,0 +1,5 @@
+export { redisStore } from './redis-store.js'
+export { RedisStoreError } from './errors.js'
+export type { RedisStoreErrorReason } from './errors.js'
+export type { RedisStoreEncryption, RedisStoreOptions, RedisTokenStore } from './types/options.js'
+export type { IoredisClient, IoredisSubscriber, NodeRedisClient, NodeRedisSubscriber, RedisClientLike } from './types/client.js'

@@ -1,0 +1,89 @@
+import type { Logger, StoredTokenSet } from '@tokenwarden/core'
+
+interface Pending {
+	value: StoredTokenSet
+	/** Epoch ms after which the entry would have expired anyway. */
+	deadline: number
+}
+
+/** How often writes that failed are tried again. */
+const REPLAY_INTERVAL = 1_000
+
+/**
+ * Refresh-token sets that could not be written (Redis down or slow) are written again, newest per
+ * key, as soon as Redis answers. A refresh token is single-use where the provider rotates it: if the
+ * rotated one never reached Redis, every other process would be left with a spent one. The write
+ * still fails for its caller (the manager keeps the set in process and reports the failure); this
+ * makes sure the fleet gets it too, even if that process never refreshes again. The replayed write
+ * is newer-wins like any other, so it never replaces a set rotated later.
+ */
+export class WriteReplay {
+	readonly #write: (key: string, value: StoredTokenSet, ttl: number) => Promise<unknown>
+	readonly #logger: Logger | undefined
+	readonly #pending = new Map<string, Pending>()
+	#timer: ReturnType<typeof setTimeout> | undefined
+	#closed = false
+
+	constructor(write: (key: string, value: StoredTokenSet, ttl: number) => Promise<unknown>, logger: Logger | undefined) {
+		this.#write = write
+		this.#logger = logger
+	}
+
+	get size(): number {
+		return this.#pending.size
+	}
+
+	/** Keeps a failed write for later, unless a newer one for the key is already waiting. */
+	remember(key: string, value: StoredTokenSet, ttl: number): void {
+		if (this.#closed) return
+		const current = this.#pending.get(key)
+		if (current && current.value.requestedAt > value.requestedAt) return
+		this.#pending.set(key, { value, deadline: Date.now() + ttl })
+		this.#schedule()
+	}
+
+	/** A write for the key succeeded: an older pending one is no longer needed. */
+	written(key: string, requestedAt: number): void {
+		const current = this.#pending.get(key)
+		if (current && current.value.requestedAt <= requestedAt) this.#pending.delete(key)
+	}
+
+	/** The entry was deleted on purpose (logout, revoke): do not bring it back. */
+	forget(key: string): void {
+		this.#pending.delete(key)
+	}
+
+	close(): void {
+		this.#closed = true
+		this.#pending.clear()
+		if (this.#timer !== undefined) clearTimeout(this.#timer)
+		this.#timer = undefined
+	}
+
+	#schedule(): void {
+		if (this.#timer !== undefined || this.#closed || this.#pending.size === 0) return
+		this.#timer = setTimeout(() => {
+			this.#timer = undefined
+			this.#replay().finally(() => this.#schedule())
+		}, REPLAY_INTERVAL)
+		this.#timer.unref?.()
+	}
+
+	async #replay(): Promise<void> {
+		for (const [key, pending] of [...this.#pending]) {
+			const ttl = pending.deadline - Date.now()
+			if (ttl <= 0) {
+				this.#pending.delete(key)
+				continue
+			}
+			try {
+				await this.#write(key, pending.value, ttl)
+			} catch {
+				// Still unavailable: the rest would fail the same way; try again next round.
+				return
+			}
+			if (this.#pending.get(key) === pending) this.#pending.delete(key)
+			this.#logger?.info('tokenwarden: refresh-token set written to Redis after it came back', { key })
+		}
+	}
+}

@@ -1,0 +1,302 @@
+import { AbortError } from '@tokenwarden/core'
+import { describe, expect, it } from 'vitest'
+import { redisStore, RedisStoreError } from '../src/index.ts'
+import { closeLater, connect, delay, entry, uniquePrefix, within } from './helpers.ts'
+
+async function setup(options: Parameters<typeof redisStore>[1] = {}) {
+	const client = await connect()
+	const prefix = uniquePrefix()
+	const store = redisStore(client, { prefix, ...options })
+	closeLater(store)
+	return { client, store, prefix }
+}
+
+describe('entries', () => {
+	it('round-trips an entry as versioned JSON under the prefix', async () => {
+		const { client, store, prefix } = await setup()
+		const value = entry({ accessToken: 'at-1', scope: ['a', 'b'] })
+		expect(await store.get('k')).toBeUndefined()
+		await store.set('k', value, { ttl: 60_000 })
+		expect(await store.get('k')).toEqual(value)
+		const raw = JSON.parse((await client.get(`${prefix}k`)) as string)
+		expect(raw).toEqual({ v: 1, requestedAt: value.requestedAt, entry: value })
+	})
+
+	it('keeps stores with different prefixes apart', async () => {
+		const client = await connect()
+		const one = redisStore(client, { prefix: uniquePrefix() })
+		const two = redisStore(client, { prefix: uniquePrefix() })
+		await one.set('k', entry({ accessToken: 'one' }), { ttl: 60_000 })
+		expect(await two.get('k')).toBeUndefined()
+		expect((await one.get('k'))?.accessToken).toBe('one')
+	})
+
+	it('uses the prefix tw: by default', async () => {
+		const client = await connect()
+		const key = `default-prefix-${uniquePrefix()}`
+		const store = redisStore(client)
+		await store.set(key, entry({ accessToken: 'x' }), { ttl: 10_000 })
+		expect(await client.exists(`tw:${key}`)).toBe(1)
+		await store.delete(key)
+		expect(await client.exists(`tw:${key}`)).toBe(0)
+	})
+
+	it('expires access-token entries with the token and refresh-token entries with the refresh token (the ttl the manager passes)', async () => {
+		const { client, store, prefix } = await setup()
+		await store.set('access', entry({ accessToken: 'at' }), { ttl: 4_000 })
+		await store.set('grant', entry({ refreshToken: 'rt' }), { ttl: 90 * 24 * 3600 * 1000 })
+		const access = await client.pTTL(`${prefix}access`)
+		const grant = await client.pTTL(`${prefix}grant`)
+		expect(access).toBeGreaterThan(3_000)
+		expect(access).toBeLessThanOrEqual(4_000)
+		expect(grant).toBeGreaterThan(89 * 24 * 3600 * 1000)
+		await store.set('short', entry({ accessToken: 'at' }), { ttl: 50 })
+		await delay(120)
+		expect(await store.get('short')).toBeUndefined()
+	})
+
+	it('never replaces an entry whose requestedAt is newer (late results lose)', async () => {
+		const { store } = await setup()
+		await store.set('k', entry({ accessToken: 'newer', requestedAt: 2_000 }), { ttl: 60_000 })
+		await store.set('k', entry({ accessToken: 'late', requestedAt: 1_000 }), { ttl: 60_000 })
+		expect((await store.get('k'))?.accessToken).toBe('newer')
+		await store.set('k', entry({ accessToken: 'same-time', requestedAt: 2_000 }), { ttl: 60_000 })
+		expect((await store.get('k'))?.accessToken).toBe('same-time')
+		await store.set('k', entry({ accessToken: 'newest', requestedAt: 3_000 }), { ttl: 60_000 })
+		expect((await store.get('k'))?.accessToken).toBe('newest')
+	})
+
+	it('lets the holder of the lock write even when another host clock made the stored entry look newer', async () => {
+		const { store } = await setup()
+		await store.set('k', entry({ accessToken: 'skewed-clock', requestedAt: 5_000 }), { ttl: 60_000 })
+		const lock = await store.lock('k', { timeout: 1_000 })
+		await store.set('k', entry({ accessToken: 'holder', requestedAt: 4_000 }), { ttl: 60_000 })
+		expect((await store.get('k'))?.accessToken).toBe('holder')
+		await lock.release()
+		await store.set('k', entry({ accessToken: 'late', requestedAt: 3_000 }), { ttl: 60_000 })
+		expect((await store.get('k'))?.accessToken).toBe('holder')
+	})
+
+	it('compares and deletes atomically', async () => {
+		const { store } = await setup()
+		expect(await store.compareAndDelete('k', 'at-1')).toBe(false)
+		await store.set('k', entry({ accessToken: 'at-1' }), { ttl: 60_000 })
+		expect(await store.compareAndDelete('k', 'at-0')).toBe(false)
+		expect(await store.get('k')).toBeDefined()
+		const results = await Promise.all([store.compareAndDelete('k', 'at-1'), store.compareAndDelete('k', 'at-1')])
+		expect(results.sort()).toEqual([false, true])
+		expect(await store.get('k')).toBeUndefined()
+	})
+
+	it('refuses an entry it cannot read without quoting it', async () => {
+		const { client, store, prefix } = await setup()
+		await client.set(`${prefix}broken`, 'not json at-secret-token')
+		await client.set(`${prefix}future`, JSON.stringify({ v: 2, requestedAt: 1, entry: { accessToken: 'at-secret-token' } }))
+		await client.set(`${prefix}shape`, JSON.stringify({ v: 1, requestedAt: 1, entry: { version: 1, requestedAt: 1, accessToken: 42 } }))
+		for (const key of ['broken', 'future', 'shape']) {
+			const error = await store.get(key).catch((caught: unknown) => caught)
+			expect(error).toBeInstanceOf(RedisStoreError)
+			expect((error as RedisStoreError).reason).toBe('unreadable')
+			expect(JSON.stringify((error as RedisStoreError).toJSON())).not.toContain('at-secret-token')
+			expect(String((error as Error).stack)).not.toContain('at-secret-token')
+			expect((error as Error).cause).toBeUndefined()
+		}
+		expect((await store.get('future').catch((error: Error) => error.message)) as string).toMatch(/newer release/)
+	})
+})
+
+describe('fleet lock', () => {
+	it('takes the lock with SET NX and a lease of twice the timeout, and releases it', async () => {
+		const { client, store, prefix } = await setup()
+		const lock = await store.lock('k', { timeout: 1_500 })
+		const owner = await client.get(`${prefix}lock:k`)
+		expect(owner).toMatch(/^[\w-]{20,}$/)
+		const ttl = await client.pTTL(`${prefix}lock:k`)
+		expect(ttl).toBeGreaterThan(2_000)
+		expect(ttl).toBeLessThanOrEqual(3_000)
+		await lock.release()
+		expect(await client.exists(`${prefix}lock:k`)).toBe(0)
+		await lock.release()
+	})
+
+	it('releases only its own lock: a holder whose lease lapsed leaves the next holder alone', async () => {
+		const { client, store, prefix } = await setup({ lease: 100 })
+		const first = await store.lock('k', { timeout: 1_000 })
+		// The first holder stalls: its renewals stop reaching Redis, the lease lapses.
+		await client.pExpire(`${prefix}lock:k`, 1)
+		await delay(20)
+		const second = await store.lock('k', { timeout: 1_000 })
+		const secondOwner = await client.get(`${prefix}lock:k`)
+		await first.release()
+		expect(await client.get(`${prefix}lock:k`)).toBe(secondOwner)
+		await second.release()
+		expect(await client.exists(`${prefix}lock:k`)).toBe(0)
+	})
+
+	it('renews the lease while the holder works', async () => {
+		const { client, store, prefix } = await setup({ lease: 150 })
+		const lock = await store.lock('k', { timeout: 1_000 })
+		const owner = await client.get(`${prefix}lock:k`)
+		await delay(600)
+		expect(await client.get(`${prefix}lock:k`)).toBe(owner)
+		expect(await client.pTTL(`${prefix}lock:k`)).toBeGreaterThan(0)
+		await lock.release()
+	})
+
+	it('lets a waiter take over when the holder died (its lease runs out)', async () => {
+		const { client, store, prefix } = await setup({ pollInterval: 60_000 })
+		// A holder in a process that died: nobody renews or releases.
+		await client.set(`${prefix}lock:k`, 'dead-owner', { PX: 300 })
+		const lock = await within(store.lock('k', { timeout: 1_000 }), 5_000, 'lock after the lease lapsed')
+		expect(await client.get(`${prefix}lock:k`)).not.toBe('dead-owner')
+		await lock.release()
+	})
+
+	it('wakes a waiter in another process as soon as the holder releases (pub/sub), not at the next poll', async () => {
+		const { store: holderStore, prefix } = await setup()
+		const waiterStore = redisStore(await connect(), { prefix, pollInterval: 60_000 })
+		closeLater(waiterStore)
+		const held = await holderStore.lock('k', { timeout: 10_000 })
+		let acquired = false
+		const waiting = waiterStore.lock('k', { timeout: 10_000 }).then((lock) => {
+			acquired = true
+			return lock
+		})
+		await delay(100)
+		expect(acquired).toBe(false)
+		await held.release()
+		// With a 60 s poll and a 20 s lease, only the release message can wake it in time.
+		const lock = await within(waiting, 5_000, 'waiter after release')
+		await lock.release()
+	})
+
+	it('polls when notifications are off', async () => {
+		const { store: holderStore, prefix } = await setup()
+		const waiterStore = redisStore(await connect(), { prefix, notifications: false, pollInterval: 20 })
+		const held = await holderStore.lock('k', { timeout: 10_000 })
+		const waiting = waiterStore.lock('k', { timeout: 10_000 })
+		await delay(50)
+		await held.release()
+		const lock = await within(waiting, 5_000, 'polling waiter')
+		await lock.release()
+	})
+
+	it('serialises many waiters: each gets the lock in turn', async () => {
+		const { store, prefix } = await setup()
+		const others = await Promise.all([1, 2, 3].map(async () => redisStore(await connect(), { prefix })))
+		others.forEach(closeLater)
+		let inside = 0
+		let most = 0
+		await Promise.all(
+			[store, ...others, store, ...others].map(async (each) => {
+				const lock = await each.lock('k', { timeout: 5_000 })
+				inside++
+				most = Math.max(most, inside)
+				await delay(5)
+				inside--
+				await lock.release()
+			}),
+		)
+		expect(most).toBe(1)
+	})
+
+	it('stops waiting when the signal aborts, and leaves the holder its lock', async () => {
+		const { client, store, prefix } = await setup()
+		const held = await store.lock('k', { timeout: 10_000 })
+		const owner = await client.get(`${prefix}lock:k`)
+		const controller = new AbortController()
+		const waiting = store.lock('k', { timeout: 10_000, signal: controller.signal })
+		await delay(50)
+		controller.abort()
+		await expect(waiting).rejects.toBeInstanceOf(AbortError)
+		expect(await client.get(`${prefix}lock:k`)).toBe(owner)
+		await held.release()
+		await expect(store.lock('k', { timeout: 1_000, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError)
+	})
+
+	it('opens one pub/sub connection with duplicate() and closes it on close()', async () => {
+		const { client, store, prefix } = await setup()
+		const channel = `${prefix}lock-released`
+		const held = await store.lock('k', { timeout: 10_000 })
+		const waiting = store.lock('k', { timeout: 10_000 })
+		await delay(100)
+		expect(await client.pubSubNumSub(channel)).toEqual({ [channel]: 1 })
+		await held.release()
+		await (await waiting).release()
+		await store.close()
+		await delay(50)
+		expect(await client.pubSubNumSub(channel)).toEqual({ [channel]: 0 })
+		expect(client.isReady).toBe(true)
+	})
+})
+
+describe('Redis slow or unavailable', () => {
+	it('bounds every operation by commandTimeout and recovers when Redis answers again', async () => {
+		const { store } = await setup({ commandTimeout: 100 })
+		const admin = await connect()
+		await store.set('k', entry({ accessToken: 'at' }), { ttl: 60_000 })
+		await admin.sendCommand(['CLIENT', 'PAUSE', '600', 'ALL'])
+		const operations = [
+			store.get('k'),
+			store.set('k', entry({ accessToken: 'at-2' }), { ttl: 60_000 }),
+			store.compareAndDelete('k', 'at'),
+			store.delete('other'),
+			store.lock('k', { timeout: 1_000 }),
+		]
+		const results = await within(Promise.allSettled(operations), 500, 'operations against a paused Redis')
+		for (const result of results) {
+			expect(result.status).toBe('rejected')
+			const error = (result as PromiseRejectedResult).reason as RedisStoreError
+			expect(error).toBeInstanceOf(RedisStoreError)
+			expect(error.reason).toBe('timeout')
+		}
+		await delay(700)
+		expect(await store.get('k')).toBeDefined()
+		// The lock attempt that timed out reached Redis late; the release queued behind it undid it.
+		const lock = await within(store.lock('k', { timeout: 1_000 }), 2_000, 'lock after the pause')
+		await lock.release()
+	})
+
+	it('fails at once, without queueing, while the client reconnects', async () => {
+		const client = await connect()
+		const store = redisStore(client, { prefix: uniquePrefix(), commandTimeout: 5_000 })
+		const clientId = await client.clientId()
+		const admin = await connect()
+		const reconnecting = new Promise((resolve) => client.once('reconnecting', resolve))
+		await admin.clientKill({ filter: 'ID', id: clientId } as never)
+		await reconnecting
+		const error = await within(
+			store.get('k').catch((caught: unknown) => caught),
+			1_000,
+		)
+		expect((error as RedisStoreError).reason).toBe('offline')
+		await within(new Promise((resolve) => client.once('ready', resolve)), 5_000, 'reconnect')
+		expect(await store.get('k')).toBeUndefined()
+	})
+})
+
+describe('options', () => {
+	it('rejects bad options with a TypeError at the boundary', async () => {
+		const client = await connect()
+		const bad: Array<[unknown, unknown, RegExp]> = [
+			[{}, undefined, /node-redis .* or ioredis client/],
+			[client, { prefix: 1 }, /prefix must be a string/],
+			[client, { commandTimeout: 0 }, /commandTimeout/],
+			[client, { lease: -1 }, /lease/],
+			[client, { pollInterval: Number.NaN }, /pollInterval/],
+			[client, { notifications: 'yes' }, /notifications/],
+			[client, { logger: { warn() {} } }, /logger.debug/],
+			[client, { encryption: { keys: {}, current: 'a' } }, /encryption.keys/],
+			[client, { encryption: { keys: { a: Buffer.alloc(16) }, current: 'a' } }, /encryption.keys\["a"\] must be 32 bytes/],
+			[client, { encryption: { keys: { a: Buffer.alloc(32) }, current: 'b' } }, /encryption.current/],
+		]
+		for (const [candidate, options, message] of bad) {
+			expect(() => redisStore(candidate as never, options as never)).toThrow(TypeError)
+			expect(() => redisStore(candidate as never, options as never)).toThrow(message)
+			expect(() => redisStore(candidate as never, options as never)).toThrow(/^tokenwarden: /)
+		}
+		const store = redisStore(client)
+		await expect(store.set('k', entry(), { ttl: 0 })).rejects.toThrow(TypeError)
+		await expect(store.lock('k', { timeout: Number.NaN })).rejects.toThrow(TypeError)
+	})
+})
