@@ -45,17 +45,30 @@ export function createClientAuthentication(options: TokenManagerOptions, clock: 
 			const secret = options.clientSecret as string
 			const key = createSecretKey(Buffer.from(secret))
 			const algorithm = ('algorithm' in options && options.algorithm) || 'HS256'
+			if (!HMAC_ALGORITHMS.includes(algorithm)) {
+				throw new TypeError(`tokenwarden: algorithm ${String(algorithm)} is not supported for client_secret_jwt (use one of ${HMAC_ALGORITHMS.join(', ')})`)
+			}
 			return { secrets: [secret], authenticate: assertionAuthenticator(options, clock, key, algorithm, undefined) }
 		}
 		case 'private_key_jwt': {
 			if (options.clientAuth !== 'private_key_jwt') throw new TypeError('unreachable')
+			if (options.keyId !== undefined && (typeof options.keyId !== 'string' || options.keyId === '')) {
+				throw new TypeError('tokenwarden: keyId must be a non-empty string')
+			}
 			const { key, algorithm, keyId } = resolvePrivateKey(options.privateKey, options.algorithm, options.keyId)
 			return { secrets: [], authenticate: assertionAuthenticator(options, clock, key, algorithm, keyId) }
 		}
 		case 'tls_client_auth':
-		case 'self_signed_tls_client_auth':
+		case 'self_signed_tls_client_auth': {
+			// RFC 8705 §2: the certificate is the credential; `ca` alone would send the client_id unauthenticated.
+			const tls = options.tls
+			if (typeof tls !== 'object' || tls === null || (tls.cert === undefined && tls.pfx === undefined)) {
+				throw new TypeError(`tokenwarden: ${options.clientAuth} needs a client certificate: tls.cert and tls.key, or tls.pfx`)
+			}
+			return { secrets: [], authenticate: (body) => body.set('client_id', clientId) }
+		}
 		case 'none':
-			// RFC 8705 §2 and RFC 6749 §2.1: the client identifies itself; the certificate (or nothing) authenticates it.
+			// RFC 6749 §2.1: a public client only identifies itself.
 			return { secrets: [], authenticate: (body) => body.set('client_id', clientId) }
 	}
 }
@@ -68,7 +81,13 @@ function assertionAuthenticator(
 	algorithm: string,
 	keyId: string | undefined,
 ): ClientAuthenticator {
-	const audience = ('assertionAudience' in options && options.assertionAudience) || options.tokenUrl
+	const configured = 'assertionAudience' in options ? options.assertionAudience : undefined
+	if (configured !== undefined && (typeof configured !== 'string' || configured === '')) {
+		throw new TypeError('tokenwarden: assertionAudience must be a non-empty string (the token endpoint URL or the issuer)')
+	}
+	// RFC 7523 §3 point 3: the audience identifies the authorization server; the token endpoint URL is
+	// always acceptable, some servers want their issuer identifier instead.
+	const audience = configured ?? options.tokenUrl
 	return async (body) => {
 		const now = Math.floor(clock.now() / 1000)
 		const assertion = await new SignJWT({})
@@ -86,17 +105,20 @@ function assertionAuthenticator(
 	}
 }
 
+const HMAC_ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512']
+
+/** Key types jose signs each algorithm with. An `rsa-pss` KeyObject is refused by jose at signing time, so it is refused here. */
 const KEY_TYPES: Record<string, readonly string[]> = {
 	RS256: ['rsa'],
 	RS384: ['rsa'],
 	RS512: ['rsa'],
-	PS256: ['rsa', 'rsa-pss'],
-	PS384: ['rsa', 'rsa-pss'],
-	PS512: ['rsa', 'rsa-pss'],
+	PS256: ['rsa'],
+	PS384: ['rsa'],
+	PS512: ['rsa'],
 	ES256: ['ec'],
 	ES384: ['ec'],
 	ES512: ['ec'],
-	EdDSA: ['ed25519', 'ed448'],
+	EdDSA: ['ed25519'],
 }
 const EC_CURVES: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' }
 
@@ -112,17 +134,20 @@ export function resolvePrivateKey(
 	let key: KeyObject
 	let algorithm = algorithmOption
 	let keyId = keyIdOption
+	if (typeof input !== 'string' && !Buffer.isBuffer(input) && (typeof input !== 'object' || input === null)) {
+		throw new TypeError('tokenwarden: privateKey must be a private JWK, a PEM string or a KeyObject')
+	}
 	try {
-		if (typeof input === 'string') key = createPrivateKey(input)
+		if (typeof input === 'string' || Buffer.isBuffer(input)) key = createPrivateKey(input)
 		else if (isKeyObject(input)) key = input
 		else {
-			const jwk = input as JsonWebKey & { kid?: string; alg?: string }
-			algorithm ??= jwk.alg
-			keyId ??= jwk.kid
+			const jwk = input as JsonWebKey & { kid?: unknown; alg?: unknown }
+			if (typeof jwk.alg === 'string') algorithm ??= jwk.alg
+			if (typeof jwk.kid === 'string') keyId ??= jwk.kid
 			key = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' })
 		}
 	} catch (error) {
-		throw new TypeError(`tokenwarden: privateKey could not be read as a private key (${(error as { code?: string }).code ?? 'invalid key'})`)
+		throw new TypeError(`tokenwarden: privateKey could not be read as a private key (${keyReadProblem(error)})`)
 	}
 	if (key.type !== 'private') throw new TypeError('tokenwarden: privateKey must be a private key, not a public or secret one')
 	if (!algorithm) throw new TypeError('tokenwarden: private_key_jwt needs an algorithm (options.algorithm, or alg on the JWK)')
@@ -142,6 +167,16 @@ export function resolvePrivateKey(
 		if (bits < 2048) throw new TypeError(`tokenwarden: ${algorithm} needs an RSA key of at least 2048 bits, not ${bits}`)
 	}
 	return { key, algorithm, keyId }
+}
+
+/** Why Node could not read the key, from its error code only: the message could quote the input. */
+function keyReadProblem(error: unknown): string {
+	const code = (error as { code?: unknown }).code
+	if (code === 'ERR_MISSING_PASSPHRASE' || code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED' || code === 'ERR_OSSL_BAD_DECRYPT') {
+		return 'it is encrypted: pass crypto.createPrivateKey({ key, passphrase }) as privateKey'
+	}
+	if (code === 'ERR_CRYPTO_INVALID_JWK') return 'not a private JWK'
+	return typeof code === 'string' ? code : 'invalid key'
 }
 
 function isKeyObject(value: unknown): value is KeyObject {
