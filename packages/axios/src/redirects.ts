@@ -1,0 +1,38 @@
+import type { AxiosRequestConfig } from 'axios'
+import { originOf } from './origins.js'
+
+type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>
+
+const guards = new WeakSet<BeforeRedirect>()
+
+/**
+ * Wraps the request's `beforeRedirect` so that a redirect to an origin outside `origins` loses the
+ * Authorization header. Recent axios releases strip it on any cross-origin redirect themselves;
+ * older ones left it to follow-redirects, which keeps it for subdomains and, in some versions, for
+ * another scheme or port on the same host. This guard holds whatever the version. It only runs
+ * where axios follows redirects itself (`maxRedirects` > 0, the http adapter); the fetch adapter
+ * follows the Fetch standard, which drops Authorization on cross-origin redirects.
+ */
+export function guardRedirects(previous: BeforeRedirect | undefined, origins: ReadonlySet<string>): BeforeRedirect {
+	if (previous !== undefined && guards.has(previous)) return previous
+	const guard: BeforeRedirect = (options, responseDetails, requestDetails) => {
+		if (!origins.has(redirectOrigin(options) ?? '')) removeAuthorization(options.headers)
+		previous?.(options, responseDetails, requestDetails)
+	}
+	guards.add(guard)
+	return guard
+}
+
+/** follow-redirects puts the next hop's URL parts on the options: `href`, else protocol and host. */
+function redirectOrigin(options: Record<string, unknown>): string | undefined {
+	if (typeof options.href === 'string') return originOf(options.href)
+	if (typeof options.protocol !== 'string' || typeof options.host !== 'string') return undefined
+	return originOf(`${options.protocol}//${options.host}`)
+}
+
+function removeAuthorization(headers: unknown): void {
+	if (typeof headers !== 'object' || headers === null) return
+	for (const key of Object.keys(headers)) {
+		if (key.toLowerCase() === 'authorization') delete (headers as Record<string, unknown>)[key]
+	}
+}

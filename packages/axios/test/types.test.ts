@@ -1,0 +1,38 @@
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosStatic, type InternalAxiosRequestConfig } from 'axios'
+import { describe, expectTypeOf, test } from 'vitest'
+import type { TokenManager } from '@tokenwarden/core'
+import { type TokenwardenRequestOption, withTokens, type WithTokensOptions } from '@tokenwarden/axios'
+
+declare const tokens: TokenManager
+
+describe('types', () => {
+	test('the tokenwarden request option is part of AxiosRequestConfig by module augmentation', () => {
+		expectTypeOf<AxiosRequestConfig['tokenwarden']>().toEqualTypeOf<TokenwardenRequestOption | undefined>()
+		expectTypeOf<InternalAxiosRequestConfig['tokenwarden']>().toEqualTypeOf<TokenwardenRequestOption | undefined>()
+		expectTypeOf<{ tokenwarden: false }>().toExtend<AxiosRequestConfig>()
+		expectTypeOf<{ tokenwarden: { scope: 'cob.write'; subject: 'account-42' } }>().toExtend<AxiosRequestConfig>()
+		expectTypeOf<{ tokenwarden: { scope: readonly ['a', 'b'] } }>().toExtend<AxiosRequestConfig>()
+		expectTypeOf<{ tokenwarden: true }>().not.toExtend<AxiosRequestConfig>()
+		expectTypeOf<{ tokenwarden: { scopes: 'x' } }>().not.toExtend<AxiosRequestConfig>()
+		expectTypeOf<{ tokenwarden: { subject: 42 } }>().not.toExtend<AxiosRequestConfig>()
+	})
+
+	test('request methods accept the option', () => {
+		const api = axios.create({ baseURL: 'https://api.example.com' })
+		// Type-level only: these calls are never made.
+		const calls = () => [
+			api.get('/cob', { tokenwarden: { scope: 'cob.write', subject: 'account-42' } }),
+			api.post('/cob', { amount: 1 }, { tokenwarden: false }),
+			// @ts-expect-error: true is not an option
+			api.get('/cob', { tokenwarden: true }),
+		]
+		expectTypeOf(calls).returns.items.toExtend<Promise<unknown>>()
+	})
+
+	test('withTokens returns the instance it was given, with its type', () => {
+		expectTypeOf(withTokens<AxiosInstance>).returns.toEqualTypeOf<AxiosInstance>()
+		const install = () => withTokens(axios, tokens, { origins: ['https://api.example.com'] })
+		expectTypeOf(install).returns.toEqualTypeOf<AxiosStatic>()
+		expectTypeOf<WithTokensOptions>().toExtend<{ origins?: readonly string[] | undefined; retryUnauthorized?: boolean | undefined }>()
+	})
+})
