@@ -107,7 +107,7 @@ function assertionAuthenticator(
 
 const HMAC_ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512']
 
-/** Key types jose signs each algorithm with. An `rsa-pss` KeyObject is refused by jose at signing time, so it is refused here. */
+/** Key types jose signs each algorithm with. jose refuses `rsa-pss` and `ed448` KeyObjects at signing time, so they are refused here, at creation. */
 const KEY_TYPES: Record<string, readonly string[]> = {
 	RS256: ['rsa'],
 	RS384: ['rsa'],

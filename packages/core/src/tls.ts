@@ -123,6 +123,8 @@ function checkCa(ca: NonNullable<TlsOptions['ca']>): Array<string | Buffer> {
 }
 
 function parseCertificate(pem: string | Buffer, message: string): X509Certificate {
+	// X509Certificate also reads DER, which Node's TLS options do not take.
+	if (!pem.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) throw new TypeError(`tokenwarden: ${message}`)
 	try {
 		return new X509Certificate(pem)
 	} catch {
