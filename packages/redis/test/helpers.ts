@@ -6,8 +6,9 @@ export type Client = Awaited<ReturnType<typeof connect>>
 
 const opened: Array<{ close(): Promise<unknown> }> = []
 
+/** Closes in reverse order: what was opened last (stores, clients) before what it used (servers). */
 afterEach(async () => {
-	await Promise.allSettled(opened.splice(0).map((item) => item.close()))
+	for (const item of opened.splice(0).reverse()) await item.close().catch(() => {})
 })
 
 /** A connected node-redis client to the test Redis (closed after the test). Errors are expected in fault tests. */

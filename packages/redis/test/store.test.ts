@@ -2,6 +2,7 @@ import { AbortError } from '@tokenwarden/core'
 import { describe, expect, it } from 'vitest'
 import { redisStore, RedisStoreError } from '../src/index.ts'
 import { closeLater, connect, delay, entry, uniquePrefix, within } from './helpers.ts'
+import { startRedisServer } from './redis-server.ts'
 
 async function setup(options: Parameters<typeof redisStore>[1] = {}) {
 	const client = await connect()
@@ -232,8 +233,12 @@ describe('fleet lock', () => {
 
 describe('Redis slow or unavailable', () => {
 	it('bounds every operation by commandTimeout and recovers when Redis answers again', async () => {
-		const { store } = await setup({ commandTimeout: 100 })
-		const admin = await connect()
+		// A Redis of its own: CLIENT PAUSE would stall the other test files sharing the common one.
+		const server = await startRedisServer()
+		closeLater({ close: () => server.dispose() })
+		const store = redisStore(await connect(server.url), { prefix: uniquePrefix(), commandTimeout: 100 })
+		closeLater(store)
+		const admin = await connect(server.url)
 		await store.set('k', entry({ accessToken: 'at' }), { ttl: 60_000 })
 		await admin.sendCommand(['CLIENT', 'PAUSE', '600', 'ALL'])
 		const operations = [

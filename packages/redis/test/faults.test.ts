@@ -1,0 +1,152 @@
+import { createTokenManager, type TokenManager, type TokenWardenEvent } from '@tokenwarden/core'
+import { afterEach, describe, expect, inject, it } from 'vitest'
+import { redisStore } from '../src/index.ts'
+import { type Fleet, startFleet } from './fleet.ts'
+import { closeLater, connect, delay, uniquePrefix, within } from './helpers.ts'
+import { type RedisServer, startRedisServer } from './redis-server.ts'
+import { startTokenServer, type TokenServer } from './token-server.ts'
+
+let fleet: Fleet | undefined
+let server: TokenServer | undefined
+let redis: RedisServer | undefined
+afterEach(async () => {
+	await fleet?.close()
+	await server?.close()
+	await redis?.dispose()
+	fleet = undefined
+	server = undefined
+	redis = undefined
+})
+
+describe('a lock holder that dies mid-refresh', () => {
+	it('delays the others by its lease, then one of them takes over: one token, nobody hangs', async () => {
+		server = await startTokenServer({ lifetime: 3600 })
+		const timeout = 2_000
+		// The manager waits up to timeout x (retries + 1) + maxDelay = 6.2 s for the lock; the lease is 1 s.
+		fleet = await startFleet(8, {
+			redisUrl: inject('redisUrl'),
+			tokenUrl: server.url,
+			prefix: uniquePrefix(),
+			timeout,
+			lease: 1_000,
+			refreshAhead: 200,
+			expiryMargin: 100,
+			commandTimeout: 1_000,
+		})
+		server.hold()
+		const bursts = fleet.workers.map((_worker, index) => (fleet as Fleet).burst(20, { only: [index] }).then(([reply]) => reply))
+		bursts.forEach((burst) => burst.catch(() => {}))
+		// The lock holder's request reaches the token server, which keeps it waiting; the holder dies.
+		const held = await within(server.nextHeld(), 10_000, 'the first token request')
+		const holder = Number(held.worker)
+		await fleet.kill(holder)
+		server.answerHeld()
+
+		const survivors = await within(Promise.all(bursts.filter((_burst, index) => index !== holder)), 15_000, 'the surviving callers')
+		expect(survivors.flatMap((reply) => reply?.errors ?? ['missing'])).toEqual([])
+		expect(new Set(survivors.flatMap((reply) => reply?.tokens))).toHaveLength(1)
+		expect(survivors.map((reply) => reply?.fulfilled)).toEqual(survivors.map(() => 20))
+		// The dead holder's request and the one that took over: no process went it alone.
+		expect(server.count()).toBe(2)
+		expect(server.seen[1]?.worker).not.toBe(String(holder))
+		// Bounded by the manager's lock wait plus one request, far below: nobody hung.
+		for (const reply of survivors) expect(reply?.slowest).toBeLessThan(3 * timeout + 200 + timeout)
+	})
+})
+
+describe('Redis stopped mid-run and started again', () => {
+	it('never holds a caller past its timeout, loses no rotated refresh token, and returns to Redis', async () => {
+		redis = await startRedisServer({ persistent: true })
+		server = await startTokenServer({ lifetime: 3600 })
+		const prefix = uniquePrefix()
+		const timeout = 1_000
+		const events: TokenWardenEvent[] = []
+		const clients = await Promise.all([connect(redis.url), connect(redis.url)])
+		const stores = clients.map((client) => redisStore(client, { prefix, commandTimeout: 300 }))
+		stores.forEach(closeLater)
+		const [a, b] = stores.map((store) =>
+			createTokenManager({
+				tokenUrl: (server as TokenServer).url,
+				clientId: 'client-1',
+				clientSecret: 'client-secret-value',
+				redirectUri: 'https://app.example/callback',
+				timeout,
+				retry: { limit: 1, delay: 50, maxDelay: 100 },
+				store,
+				onEvent: (event) => events.push(event),
+			}),
+		) as [TokenManager, TokenManager]
+		const subject = 'account-42'
+
+		// Redis up: shared.
+		const shared = await Promise.all([a.getToken(), b.getToken()])
+		expect(shared[0].accessToken).toBe(shared[1].accessToken)
+		await a.exchangeCode({ code: 'code-1', state: 's', expectedState: 's', subject })
+		expect(server.count()).toBe(2)
+
+		// Redis down: every call still answers, from the token endpoint, within its timeout.
+		await redis.stop('SIGKILL')
+		const started = performance.now()
+		const during = await within(
+			Promise.all([
+				...Array.from({ length: 10 }, () => a.getToken({ forceRefresh: true })),
+				...Array.from({ length: 10 }, () => b.getToken({ forceRefresh: true })),
+				a.getToken({ subject, forceRefresh: true }),
+			]),
+			4 * timeout,
+			'getToken while Redis is down',
+		)
+		expect(performance.now() - started).toBeLessThan(2 * timeout)
+		expect(new Set(during.map((token) => token.accessToken)).size).toBe(3)
+		const rotatedWhileDown = server.seen.findLast((request) => request.form.grant_type === 'refresh_token')
+		expect(rotatedWhileDown).toBeDefined()
+		expect(events.some((event) => event.type === 'store-error')).toBe(true)
+
+		// Redis back: the refresh token rotated during the outage reaches it without another refresh by a.
+		await redis.start()
+		await within(
+			(async () => {
+				while (!clients.every((client) => client.isReady)) await delay(20)
+			})(),
+			5_000,
+			'clients reconnecting',
+		)
+		const inspector = await connect(redis.url)
+		const grantKey = async () => (await inspector.keys(`${prefix}*grant*`))[0]?.slice(prefix.length)
+		await within(
+			(async () => {
+				for (;;) {
+					const key = await grantKey()
+					const grant = key === undefined ? undefined : await stores[1]?.get(key)
+					if (grant?.refreshToken !== undefined && grant.refreshToken !== 'rt-2') return
+					await delay(50)
+				}
+			})(),
+			5_000,
+			'the rotated refresh token written after Redis came back',
+		)
+		const errorsBefore = events.filter((event) => event.type === 'store-error').length
+		// b, which never saw the rotation, refreshes with the token a rotated: no invalid_grant.
+		const stale = await b.getToken({ subject })
+		const holderToken = await b.getToken({ subject, forceRefresh: true })
+		expect(holderToken.accessToken).not.toBe(stale.accessToken)
+		expect(holderToken.accessToken).toMatch(/^ar-/)
+		expect(server.invalidGrants()).toBe(0)
+		expect(events.filter((event) => event.type === 'consent-required')).toEqual([])
+
+		// And the fleet lock is back: a new key costs one request between them.
+		const requestsBefore = server.count()
+		const after = await Promise.all([a.getToken({ scope: 'after' }), b.getToken({ scope: 'after' })])
+		expect(after[0].accessToken).toBe(after[1].accessToken)
+		expect(server.count()).toBe(requestsBefore + 1)
+		expect(events.filter((event) => event.type === 'store-error')).toHaveLength(errorsBefore)
+
+		// Store errors name what failed, never a token or the client secret.
+		const reported = JSON.stringify(events.map((event) => ('error' in event ? { ...event, error: event.error.message } : event)))
+		for (const request of server.seen) {
+			for (const secret of [request.form.refresh_token, request.form.code].filter(Boolean)) expect(reported).not.toContain(secret)
+		}
+		expect(reported).not.toContain('client-secret-value')
+		expect(reported).not.toMatch(/"(cc|ac|ar|rt)-\d+"/)
+	})
+})
