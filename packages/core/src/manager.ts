@@ -211,7 +211,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		if (!entry?.accessToken || entry.expiresAt === undefined) return false
 		if (entry.accessToken === replacing || entry.accessToken === rejected.get(target.key)) return false
 		// RFC 8705 §3: a certificate-bound token is only good with the certificate that obtained it.
-		if (entry.certificateThumbprint !== undefined && entry.certificateThumbprint !== (transport?.thumbprint ?? entry.certificateThumbprint)) return false
+		if (entry.certificateThumbprint !== undefined && entry.certificateThumbprint !== transport?.thumbprint) return false
 		const timing = timingOf(entry.requestedAt, entry.expiresAt)
 		return clock.now() < (replacing === undefined ? timing.staleAt : timing.refreshAt)
 	}

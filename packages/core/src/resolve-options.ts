@@ -77,6 +77,9 @@ export function resolveOptions(options: TokenManagerOptions): ResolvedOptions {
 		fail('scope must be a space-separated string or an array of strings')
 	}
 	if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch must be a function')
+	if (options.fetch !== undefined && options.tls !== undefined) {
+		fail('give tls or fetch, not both: with tls the manager uses its own mutual TLS fetch (createMtlsAgents builds one for other uses)')
+	}
 	if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent must be a function')
 	if (options.logger !== undefined) {
 		for (const level of ['debug', 'info', 'warn', 'error'] as const) {

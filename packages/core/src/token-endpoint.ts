@@ -18,8 +18,6 @@ export interface TokenEndpointContext {
 	queue: PQueue
 	authenticate: ClientAuthenticator
 	defaultLifetime: number
-	/** undici dispatcher for mutual TLS, when configured. */
-	dispatcher?: unknown
 	onRetry: (event: RetryEvent) => void
 	/** Masks the client's own secrets. */
 	redact: (text: string) => string
@@ -87,7 +85,6 @@ async function attemptOnce(
 			body,
 			signal: controller.signal,
 			redirect: 'manual',
-			...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
 		})
 	} catch (error) {
 		context.clock.clearTimeout(timer)

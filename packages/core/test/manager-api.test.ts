@@ -25,6 +25,7 @@ describe('options are checked when the manager is created', () => {
 		['a bad rate limit', { ...valid, rateLimit: { limit: 0, interval: 1000 } }, /rateLimit.limit must be a positive integer/],
 		['a store without compareAndDelete', { ...valid, store: { get() {}, set() {}, delete() {} } }, /store.compareAndDelete must be a function/],
 		['a scope that is a number', { ...valid, scope: 42 }, /scope must be a space-separated string or an array/],
+		['tls and fetch together', { ...valid, tls: { cert: 'c', key: 'k' }, fetch: globalThis.fetch }, /give tls or fetch, not both/],
 		['a logger without warn', { ...valid, logger: { debug() {}, info() {}, error() {} } }, /logger.warn must be a function/],
 	])('%s is a TypeError', (_label, options, message) => {
 		expect(() => createTokenManager(options as unknown as TokenManagerOptions)).toThrowError(TypeError)
@@ -124,6 +125,26 @@ describe('a late result never overwrites a newer token', () => {
 		const c = createTokenManager({ ...valid, store })
 		expect((await c.getToken()).accessToken).toBe(fast.accessToken)
 		expect(writes).toHaveLength(2)
+	})
+})
+
+describe('certificate-bound tokens (RFC 8705 §3)', () => {
+	it('a manager without that certificate never takes a bound token from a shared store', async () => {
+		const bound: StoredTokenSet = {
+			version: 1,
+			accessToken: 'bound-to-another-certificate',
+			tokenType: 'Bearer',
+			expiresAt: Date.now() + 3_600_000,
+			requestedAt: Date.now(),
+			certificateThumbprint: 'x5t-of-someone-else',
+		}
+		const store = memoryStore()
+		const seeded: TokenStore = { ...store, get: async (key) => (await store.get(key)) ?? bound }
+		const replies = tokenReplies()
+		nock(ISSUER).post(TOKEN_PATH).reply(replies.reply)
+		const { tokens } = setup({ store: seeded })
+		expect((await tokens.getToken()).accessToken).toBe('at-1')
+		expect(replies.count()).toBe(1)
 	})
 })
 

@@ -48,12 +48,15 @@ export interface TlsOptions {
 	key?: string | Buffer | undefined
 	pfx?: string | Buffer | undefined
 	passphrase?: string | undefined
-	/** CA certificates to trust for the server, in addition to or instead of the system ones. */
+	/**
+	 * CA certificates to trust for the token endpoint's server certificate. They replace the system CAs
+	 * (Node's `tls` semantics). Given alone (no cert/key/pfx), the manager trusts that CA and presents no certificate.
+	 */
 	ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined
 }
 
-/** A private JWK (with `kid` and `alg`), a PEM string or a `KeyObject`. */
-export type PrivateKeyInput = JsonWebKey | string | KeyObject
+/** A private JWK (with `kid` and `alg`), a PEM string or Buffer, or a `KeyObject`. */
+export type PrivateKeyInput = JsonWebKey | string | Buffer | KeyObject
 
 /** Options shared by every client authentication method. */
 export interface BaseTokenManagerOptions {
@@ -83,7 +86,7 @@ export interface BaseTokenManagerOptions {
 	logger?: Logger | undefined
 	/** Extra form parameters for every token request (for example `audience` or `resource`). */
 	tokenParams?: Readonly<Record<string, string>> | undefined
-	/** Client certificate for mutual TLS on the token endpoint. */
+	/** Client certificate for mutual TLS on the token endpoint. The manager then brings its own fetch, so `fetch` cannot be given too. */
 	tls?: TlsOptions | undefined
 	/** Authorization endpoint for the consent flow ([RFC 6749 §3.1](https://www.rfc-editor.org/rfc/rfc6749#section-3.1)). */
 	authorizeUrl?: string | undefined
