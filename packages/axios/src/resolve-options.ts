@@ -32,11 +32,14 @@ export function resolveSettings(manager: unknown, options: unknown, baseOrigin: 
 	}
 }
 
-/** The token request for one request: its `tokenwarden` option over the client's defaults, or false for none. */
-export function requestTokenOf(option: unknown, defaults: TokenRequest): TokenRequest | false {
+/**
+ * The token request for one request: its own option (`where` names it in errors) over the client's
+ * defaults, or false for none.
+ */
+export function requestTokenOf(option: unknown, defaults: TokenRequest, where: string): TokenRequest | false {
 	if (option === undefined) return defaults
 	if (option === false) return false
-	return tokenRequest(checkObject(option, requestKeys, 'request option tokenwarden'), defaults, 'request option tokenwarden')
+	return tokenRequest(checkObject(option, requestKeys, where, ' or false'), defaults, where)
 }
 
 function tokenRequest(given: Record<string, unknown>, defaults: TokenRequest, where: string): TokenRequest {
@@ -56,9 +59,9 @@ function tokenRequest(given: Record<string, unknown>, defaults: TokenRequest, wh
 }
 
 /** A plain object with known keys only: a typo such as `origin` for `origins` must not pass silently. */
-function checkObject(value: unknown, known: ReadonlySet<string>, where: string): Record<string, unknown> {
+function checkObject(value: unknown, known: ReadonlySet<string>, where: string, alternative = ''): Record<string, unknown> {
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-		throw new TypeError(`tokenwarden: ${where} must be an object${where.startsWith('request') ? ' or false' : ''}`)
+		throw new TypeError(`tokenwarden: ${where} must be an object${alternative}`)
 	}
 	for (const key of Object.keys(value)) {
 		if (!known.has(key)) throw new TypeError(`tokenwarden: ${where} has an unknown key "${key}" (known: ${[...known].join(', ')})`)

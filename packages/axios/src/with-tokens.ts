@@ -61,7 +61,7 @@ export function withTokens<Client extends AxiosInstance>(client: Client, manager
 		const { settings } = state
 		const option = config.tokenwarden
 		const retry = option instanceof Retry
-		const request = retry ? option.request : requestTokenOf(option, settings.defaults)
+		const request = retry ? option.request : requestTokenOf(option, settings.defaults, 'request option tokenwarden')
 		if (request === false || !settings.origins.has(originOfRequest(config) ?? '')) return config
 		// The caller's abort stops its wait for a token too.
 		const signal = config.signal instanceof AbortSignal ? config.signal : undefined
