@@ -306,14 +306,15 @@ export function createTokenServer(options: TokenServerOptions): TokenServer {
 			throw new TypeError('tokenwarden: approve needs the authorization URL (from tokens.authorizationUrl())')
 		}
 		const params = url.searchParams
-		const refuse = (why: string): never => {
-			throw new Error(`tokenwarden: the mock authorization server refuses this authorization request: ${why}`)
-		}
 		if (params.get('response_type') !== 'code') refuse(`response_type is ${JSON.stringify(params.get('response_type'))}, not "code"`)
 		const clientId = params.get('client_id')
 		if (options.clientId !== undefined && clientId !== options.clientId) refuse(`client_id is ${JSON.stringify(clientId)}, not "${options.clientId}"`)
 		const redirectUri = params.get('redirect_uri')
 		if (!redirectUri) refuse('redirect_uri is missing')
+		if (!URL.canParse(redirectUri)) refuse('redirect_uri is not an absolute URL')
+		// RFC 6749 §10.12: the client must bind the request to the browser; tokenwarden always sends a state.
+		const state = params.get('state')
+		if (!state) refuse('state is missing')
 		const scope = params.has('scope') ? normaliseScope(params.get('scope') ?? '') : config.defaultScope
 		const outside = notAllowed(scope)
 		if (outside.length > 0) refuse(`scope not allowed: ${outside.join(' ')}`)
@@ -321,16 +322,19 @@ export function createTokenServer(options: TokenServerOptions): TokenServer {
 		if (params.has('code_challenge') && method !== 'S256' && method !== 'plain') refuse(`code_challenge_method ${method} is not supported`)
 		const code = issueCode({
 			scope,
-			redirectUri: redirectUri as string,
+			redirectUri,
 			codeChallenge: params.get('code_challenge') ?? undefined,
 			codeChallengeMethod: method as 'S256' | 'plain',
 			subject: approval.subject,
 		})
-		const state = params.get('state') ?? undefined
-		const callback = new URL(redirectUri as string)
+		const callback = new URL(redirectUri)
 		callback.searchParams.set('code', code)
-		if (state !== undefined) callback.searchParams.set('state', state)
+		callback.searchParams.set('state', state)
 		return { code, state, callbackUrl: callback.href }
+	}
+
+	function refuse(why: string): never {
+		throw new Error(`tokenwarden: the mock authorization server refuses this authorization request: ${why}`)
 	}
 
 	const fetch: FetchLike = async (input, init) => {

@@ -174,7 +174,7 @@ export interface IssueCodeOptions {
 /** What {@link TokenServer.approve} returns: the redirect back to the application. */
 export interface Approval {
 	code: string
-	state: string | undefined
+	state: string
 	/** The redirect URI with `code` and `state`, as the browser would be sent back. */
 	callbackUrl: string
 }
@@ -201,8 +201,8 @@ export interface TokenServer {
 	issueCode(options?: IssueCodeOptions): string
 	/**
 	 * Plays the account holder consenting at the authorization URL ([RFC 6749 §4.1.1](https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1)):
-	 * checks `response_type`, `client_id`, `redirect_uri` and scope, keeps the PKCE challenge, and
-	 * returns the code and state the redirect brings back.
+	 * checks `response_type`, `client_id`, `redirect_uri`, `state` and scope, keeps the PKCE challenge,
+	 * and returns the code and state the redirect brings back.
 	 */
 	approve(authorizationUrl: string, options?: { subject?: string | undefined }): Approval
 	/** Revokes every refresh token issued so far (the holder withdrew consent): the next refresh gets `invalid_grant`. */
