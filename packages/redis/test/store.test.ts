@@ -121,7 +121,7 @@ describe('fleet lock', () => {
 	})
 
 	it('releases only its own lock: a holder whose lease lapsed leaves the next holder alone', async () => {
-		const { client, store, prefix } = await setup({ lease: 100 })
+		const { client, store, prefix } = await setup({ lease: 5_000 })
 		const first = await store.lock('k', { timeout: 1_000 })
 		// The first holder stalls: its renewals stop reaching Redis, the lease lapses.
 		await client.pExpire(`${prefix}lock:k`, 1)
@@ -135,12 +135,25 @@ describe('fleet lock', () => {
 	})
 
 	it('renews the lease while the holder works', async () => {
-		const { client, store, prefix } = await setup({ lease: 150 })
+		// Renewed every 200 ms: the lease survives event-loop stalls of up to 400 ms on a busy machine.
+		const { client, store, prefix } = await setup({ lease: 600 })
 		const lock = await store.lock('k', { timeout: 1_000 })
 		const owner = await client.get(`${prefix}lock:k`)
-		await delay(600)
+		await delay(1_500)
 		expect(await client.get(`${prefix}lock:k`)).toBe(owner)
 		expect(await client.pTTL(`${prefix}lock:k`)).toBeGreaterThan(0)
+		await lock.release()
+	})
+
+	it('tells the logger when the lease was lost while held, and stops renewing it', async () => {
+		const warnings: string[] = []
+		const logger = { debug() {}, info() {}, error() {}, warn: (message: string) => warnings.push(message) }
+		const { client, store, prefix } = await setup({ lease: 300, logger })
+		const lock = await store.lock('k', { timeout: 1_000 })
+		await client.del(`${prefix}lock:k`)
+		await delay(400)
+		expect(warnings.some((message) => message.includes('lapsed'))).toBe(true)
+		expect(await client.exists(`${prefix}lock:k`)).toBe(0)
 		await lock.release()
 	})
 
@@ -240,7 +253,7 @@ describe('Redis slow or unavailable', () => {
 		closeLater(store)
 		const admin = await connect(server.url)
 		await store.set('k', entry({ accessToken: 'at' }), { ttl: 60_000 })
-		await admin.sendCommand(['CLIENT', 'PAUSE', '600', 'ALL'])
+		await admin.sendCommand(['CLIENT', 'PAUSE', '1000', 'ALL'])
 		const operations = [
 			store.get('k'),
 			store.set('k', entry({ accessToken: 'at-2' }), { ttl: 60_000 }),
@@ -248,14 +261,14 @@ describe('Redis slow or unavailable', () => {
 			store.delete('other'),
 			store.lock('k', { timeout: 1_000 }),
 		]
-		const results = await within(Promise.allSettled(operations), 500, 'operations against a paused Redis')
+		const results = await within(Promise.allSettled(operations), 800, 'operations against a paused Redis')
 		for (const result of results) {
 			expect(result.status).toBe('rejected')
 			const error = (result as PromiseRejectedResult).reason as RedisStoreError
 			expect(error).toBeInstanceOf(RedisStoreError)
 			expect(error.reason).toBe('timeout')
 		}
-		await delay(700)
+		await delay(1_100)
 		expect(await store.get('k')).toBeDefined()
 		// The lock attempt that timed out reached Redis late; the release queued behind it undid it.
 		const lock = await within(store.lock('k', { timeout: 1_000 }), 2_000, 'lock after the pause')
