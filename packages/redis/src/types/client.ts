@@ -19,7 +19,7 @@ export interface NodeRedisSubscriber {
 	destroy(): void
 }
 
-/** The part of an ioredis client (v5 or v6) that the store uses. */
+/** The part of an ioredis client (v6) that the store uses. */
 export interface IoredisClient {
 	/** `'ready'` when connected; the store fails fast while it is `'reconnecting'`, `'close'` or `'end'`. */
 	readonly status: string
