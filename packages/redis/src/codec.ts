@@ -44,6 +44,7 @@ interface Key {
 	fingerprint: KeyObject
 }
 
+/** The codec for the store's options: clear JSON, or AES-256-GCM sealed entries when `encryption` is set. */
 export function createCodec(encryption: RedisStoreEncryption | undefined): Codec {
 	if (!encryption) {
 		return {

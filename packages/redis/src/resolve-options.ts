@@ -1,12 +1,14 @@
 import type { Logger } from '@tokenwarden/core'
 import type { RedisStoreEncryption, RedisStoreOptions } from './types/options.js'
 
+/** Defaults of {@link RedisStoreOptions}; the lease default (twice the manager's timeout) is applied per lock. */
 export const DEFAULTS = {
 	prefix: 'tw:',
 	commandTimeout: 1_000,
 	pollInterval: 100,
 } as const
 
+/** Options after validation, with defaults filled in. */
 export interface ResolvedStoreOptions {
 	prefix: string
 	commandTimeout: number

@@ -11,7 +11,8 @@ const REPLAY_INTERVAL = 1_000
 
 /**
  * Refresh-token sets that could not be written (Redis down or slow) are written again, newest per
- * key, as soon as Redis answers. A refresh token is single-use where the provider rotates it: if the
+ * key, as soon as Redis answers. A refresh token is single-use where the provider rotates it
+ * ([RFC 9700 §4.14.2](https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2)): if the
  * rotated one never reached Redis, every other process would be left with a spent one. The write
  * still fails for its caller (the manager keeps the set in process and reports the failure); this
  * makes sure the fleet gets it too, even if that process never refreshes again. The replayed write
