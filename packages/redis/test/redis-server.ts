@@ -24,7 +24,8 @@ export interface RedisServerOptions {
 const HOW_TO_GET_IT =
 	'redis-server is needed for the @tokenwarden/redis tests and was not found on PATH. ' +
 	'Install it (Debian/Ubuntu: `apt-get install redis-server`, macOS: `brew install redis`), ' +
-	'or point REDIS_URL at a Redis you can flush.'
+	'(REDIS_URL can point most tests at an existing Redis, which they write under their own key prefixes; ' +
+	'the fault tests always start and stop a redis-server of their own.)'
 
 /** A free TCP port on 127.0.0.1 (the OS picks it; a tiny window remains before redis-server binds it). */
 export function freePort(): Promise<number> {
