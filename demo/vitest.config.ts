@@ -1,0 +1,13 @@
+import { defineProject } from 'vitest/config'
+
+/** Runs `demo/run.ts` end to end against the built packages, as `pnpm demo` does. */
+export default defineProject({
+	test: {
+		name: 'demo',
+		include: ['test/**/*.test.ts'],
+		environment: 'node',
+		// The demo itself takes about fifteen seconds; building the packages first, when needed, more.
+		testTimeout: 60_000,
+		hookTimeout: 120_000,
+	},
+})
