@@ -4,6 +4,8 @@ import { originOf } from './origins.js'
 type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>
 
 const guards = new WeakSet<BeforeRedirect>()
+/** The guard of requests without a `beforeRedirect` of their own, one per set of origins (no closure per request). */
+const plainGuards = new WeakMap<ReadonlySet<string>, BeforeRedirect>()
 
 /**
  * Wraps the request's `beforeRedirect` so that a redirect to an origin outside `origins` loses the
@@ -15,11 +17,14 @@ const guards = new WeakSet<BeforeRedirect>()
  */
 export function guardRedirects(previous: BeforeRedirect | undefined, origins: ReadonlySet<string>): BeforeRedirect {
 	if (previous !== undefined && guards.has(previous)) return previous
+	const plain = previous === undefined ? plainGuards.get(origins) : undefined
+	if (plain !== undefined) return plain
 	const guard: BeforeRedirect = (options, responseDetails, requestDetails) => {
 		if (!origins.has(redirectOrigin(options) ?? '')) removeAuthorization(options.headers)
 		previous?.(options, responseDetails, requestDetails)
 	}
 	guards.add(guard)
+	if (previous === undefined) plainGuards.set(origins, guard)
 	return guard
 }
 

@@ -48,21 +48,12 @@ export function withTokens<Client extends AxiosInstance>(client: Client, manager
 	installations.set(client, state)
 	const sent = new WeakMap<InternalAxiosRequestConfig, Sent>()
 
-	/** The URL axios will request, by axios' own rules (baseURL, absolute URLs, `allowAbsoluteUrls`). */
-	function originOfRequest(config: InternalAxiosRequestConfig): string | undefined {
-		try {
-			return originOf(client.getUri(config))
-		} catch {
-			return undefined
-		}
-	}
-
 	async function attach(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
 		const { settings } = state
 		const option = config.tokenwarden
 		const retry = option instanceof Retry
 		const request = retry ? option.request : requestTokenOf(option, settings.defaults, 'request option tokenwarden')
-		if (request === false || !settings.origins.has(originOfRequest(config) ?? '')) return config
+		if (request === false || !settings.origins.has(originOf(fullPath(config)) ?? '')) return config
 		// The caller's abort stops its wait for a token too.
 		const signal = config.signal instanceof AbortSignal ? config.signal : undefined
 		const token = await settings.manager.getToken(signal === undefined ? request : { ...request, signal })
@@ -109,6 +100,18 @@ export function withTokens<Client extends AxiosInstance>(client: Client, manager
 		},
 	)
 	return client
+}
+
+/**
+ * The URL axios will request, by axios' own rule (`buildFullPath`): `url` when it is absolute
+ * (`scheme://` or protocol-relative `//`) and `allowAbsoluteUrls` is not false, else `baseURL` and
+ * `url` joined. Query parameters do not change the origin. (`client.getUri` says the same but merges
+ * the whole config again, which costs more than the rest of the adapter.) A protocol-relative or
+ * relative result has no origin here and gets no token; axios on Node cannot send it either.
+ */
+function fullPath({ baseURL, url = '', allowAbsoluteUrls }: InternalAxiosRequestConfig): string {
+	if (!baseURL || (/^([a-z][a-z\d+\-.]*:)?\/\//i.test(url) && allowAbsoluteUrls !== false)) return url
+	return `${baseURL.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`
 }
 
 /** A body that can be sent again: not a stream or an async iterable, which the first attempt consumed. */

@@ -31,6 +31,17 @@ describe('which requests get a token', () => {
 		expect(tokenRequests()).toBe(0)
 	})
 
+	test('a protocol-relative URL is no origin of the client: no token (axios on Node refuses it anyway)', async () => {
+		const { tokens, tokenRequests } = setup()
+		const api = withTokens(axios.create({ baseURL: API }), tokens)
+		await expect(api.get('//evil.example.com/steal')).rejects.toThrow()
+		// With allowAbsoluteUrls: false axios joins it to baseURL, so it stays on the API origin.
+		const { seen } = endpoint(API, /^\/https:\/+evil\.example\.com\/x$/)
+		await api.get('https://evil.example.com/x', { allowAbsoluteUrls: false })
+		expect(seen).toEqual(['Bearer at-1'])
+		expect(tokenRequests()).toBe(1)
+	})
+
 	test('origins widens the allowed set; other origins still get nothing', async () => {
 		const { tokens } = setup()
 		const other = endpoint('https://files.example.com', '/doc')

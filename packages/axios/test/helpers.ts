@@ -35,7 +35,7 @@ export function setup(overrides: Partial<TokenManagerOptions> = {}) {
  * A nock API endpoint (GET, or `method`) that records the Authorization header of every request.
  * `status` decides the reply from the header and the request's number.
  */
-export function endpoint(origin: string, path: string, status: (authorization: string | null, count: number) => number = () => 200, method: 'get' | 'post' = 'get') {
+export function endpoint(origin: string, path: string | RegExp, status: (authorization: string | null, count: number) => number = () => 200, method: 'get' | 'post' = 'get') {
 	const seen: (string | null)[] = []
 	nock(origin)
 		.persist()

@@ -1,14 +1,17 @@
-import type { Token, TokenRequest } from '@tokenwarden/core'
-import ky, { type AfterResponseState, type BeforeErrorState, type BeforeRequestState, type Hooks, type KyRequest, type NormalizedOptions } from 'ky'
+import type { TokenRequest } from '@tokenwarden/core'
+import type { BeforeErrorState, Hooks, InitHook, Options } from 'ky'
 import { originOf } from './origins.js'
 import { requestTokenOf, resolveSettings, type Settings } from './resolve-options.js'
 import type { TokenHooksOptions, TokenSource } from './types/options.js'
 
-/** What one ky call sent: keyed by its `context`, which ky creates afresh for every call and keeps across its retries. */
+type Fetch = NonNullable<Options['fetch']>
+
+/** One ky call, keyed by its `context`, which ky creates afresh for every call and keeps across its retries. */
 interface Call {
 	owner: Settings
-	token: Token
-	request: TokenRequest
+	/** A token went out: its errors get the request hidden. */
+	sent: boolean
+	/** The one retry after a 401 was made. */
 	retried: boolean
 }
 
@@ -16,9 +19,6 @@ const calls = new WeakMap<object, Call>()
 
 /** Hook functions made here, so that `withTokens` can replace an earlier installation instead of adding to it. */
 export const ownHooks = new WeakSet<object>()
-
-/** The code of ky's `ForceRetryError` for the retry after a 401, visible to `beforeRetry` hooks. */
-export const RETRY_CODE = 'TOKENWARDEN_UNAUTHORIZED'
 
 /**
  * ky hooks that send `Authorization: <type> <token>` from the manager to the allowed origins
@@ -32,61 +32,86 @@ export function tokenHooks(manager: TokenSource, options: TokenHooksOptions): Ho
 	return createHooks(resolveSettings(manager, options, undefined, 'tokenHooks'))
 }
 
+/**
+ * The token goes on in a `fetch` wrapper that the `init` hook installs for each call, not in
+ * `beforeRequest`/`afterResponse`: the wrapper sees the exact request each attempt sends (after every
+ * hook and ky retry, so its origin is the one checked) and the response status without the response
+ * clone that ky makes for each `afterResponse` hook, which costs more than everything else here.
+ */
 export function createHooks(settings: Settings): Hooks {
-	const { manager, origins } = settings
+	const { manager, origins, retryUnauthorized } = settings
 
-	async function beforeRequest({ request, options }: BeforeRequestState): Promise<void> {
-		// Another installation on the same chain already handles this call (first one wins).
-		if (calls.has(options.context)) return
-		const tokenRequest = requestTokenOf(options.context.tokenwarden, settings.defaults, 'context.tokenwarden')
-		if (tokenRequest === false || !origins.has(originOf(request.url) ?? '')) return
-		const token = await manager.getToken({ ...tokenRequest, signal: request.signal })
-		request.headers.set('authorization', `${token.tokenType} ${token.accessToken}`)
-		calls.set(options.context, { owner: settings, token, request: tokenRequest, retried: false })
+	const init: InitHook = (options) => {
+		// ky gives init hooks a fresh context object per call (ky's own `{}` when the call has none).
+		options.context ??= {}
+		const context = options.context
+		// Another installation on the chain may have claimed the call already: the first one wins.
+		if (calls.has(context)) return
+		let request: TokenRequest | false
+		try {
+			request = requestTokenOf(context.tokenwarden, settings.defaults, 'context.tokenwarden')
+		} catch (error) {
+			// init hooks throw synchronously out of `ky()`; reject the call instead, like any other failure.
+			options.fetch = () => Promise.reject(error)
+			return
+		}
+		if (request === false) return
+		const call: Call = { owner: settings, sent: false, retried: false }
+		calls.set(context, call)
+		options.fetch = tokenFetch(options.fetch ?? globalThis.fetch.bind(globalThis), request, call, replayableBody(options))
 	}
 
-	async function afterResponse({ request, options, response, retryCount }: AfterResponseState) {
-		if (response.status !== 401) return
-		const call = calls.get(options.context)
-		if (call?.owner !== settings || call.retried || !settings.retryUnauthorized) return
-		// A 401 from another origin (after a redirect, which dropped the token) says nothing about it.
-		if (response.redirected && !origins.has(originOf(response.url) ?? '')) return
-		// The retry is one of ky's retries: with none left, the 401 itself is the clearer outcome.
-		if (retryCount >= options.retry.limit || !replayable(request, options)) return
-		call.retried = true
-		// Compare-and-delete: many calls failing with the same stale token cause one token request.
-		await manager.invalidate(call.token)
-		call.token = await manager.getToken({ ...call.request, signal: request.signal })
-		const headers = new Headers(request.headers)
-		headers.set('authorization', `${call.token.tokenType} ${call.token.accessToken}`)
-		return ky.retry({ request: new Request(request, { headers }), delay: 0, code: RETRY_CODE })
+	function tokenFetch(send: Fetch, tokenRequest: TokenRequest, call: Call, replayable: boolean): Fetch {
+		return async (input, init) => {
+			const request = input instanceof Request ? input : new Request(input, init)
+			if (!origins.has(originOf(request.url) ?? '')) return send(request, init)
+			const token = await manager.getToken({ ...tokenRequest, signal: request.signal })
+			request.headers.set('authorization', `${token.tokenType} ${token.accessToken}`)
+			call.sent = true
+			// A copy for the retry, made before the body is consumed (no body, nothing to copy).
+			const spare = retryUnauthorized && !call.retried && (request.body === null || replayable) ? request.clone() : undefined
+			const response = await send(request, init)
+			// A 401 from another origin (after a redirect, which dropped the token) says nothing about it.
+			if (response.status !== 401 || spare === undefined || call.retried || (response.redirected && !origins.has(originOf(response.url) ?? ''))) {
+				return response
+			}
+			call.retried = true
+			await response.body?.cancel().catch(() => {})
+			// Compare-and-delete: many calls failing with the same stale token cause one token request.
+			await manager.invalidate(token)
+			const fresh = await manager.getToken({ ...tokenRequest, signal: request.signal })
+			spare.headers.set('authorization', `${fresh.tokenType} ${fresh.accessToken}`)
+			return send(spare, init)
+		}
 	}
 
 	/**
 	 * ky errors (HTTPError, TimeoutError, ...) keep the failed `Request`, whose headers `util.inspect`
-	 * prints: make it non-enumerable (still readable as `error.request`) once a token went out with it.
+	 * prints: make it non-enumerable (still readable as `error.request`) once a token went out in the call.
 	 * Other errors, those of the manager among them, pass untouched.
 	 */
 	function beforeError({ error, options }: BeforeErrorState): Error {
-		if (calls.get(options.context)?.owner === settings && Object.hasOwn(error, 'request')) {
+		const call = calls.get(options.context)
+		if (call?.owner === settings && call.sent && Object.hasOwn(error, 'request')) {
 			Object.defineProperty(error, 'request', { enumerable: false })
 		}
 		return error
 	}
 
-	for (const hook of [beforeRequest, afterResponse, beforeError]) ownHooks.add(hook)
-	return { beforeRequest: [beforeRequest], afterResponse: [afterResponse], beforeError: [beforeError] }
+	ownHooks.add(init)
+	ownHooks.add(beforeError)
+	return { init: [init], beforeError: [beforeError] }
 }
 
 /**
- * A body that can be sent again. ky keeps a copy of the request for retries, but a stream (or an
- * async iterable) is replayed by buffering all of it, and a `Request` given as input hides what its
- * body was: neither is retried, the 401 reaches the caller.
+ * Whether the call's body can be sent again. A stream or an async iterable is consumed by the first
+ * attempt (copying it would buffer all of it), and a `Request` given as input with a body hides what
+ * that body was: neither is retried, the 401 reaches the caller.
  */
-function replayable(request: KyRequest, options: Readonly<NormalizedOptions>): boolean {
-	if (request.bodyUsed) return false
+function replayableBody(options: Options): boolean {
+	if (options.json !== undefined) return true
 	const { body } = options
-	if (body === undefined || body === null) return request.body === null
+	if (body === undefined || body === null) return false
 	if (body instanceof ReadableStream) return false
 	return typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function'
 }

@@ -48,6 +48,16 @@ describe('which requests get a token', () => {
 		expect(tokenRequests()).toBe(0)
 	})
 
+	test('the origin checked is that of the request sent, after every hook: a hook pointing it elsewhere sends no token', async () => {
+		const { tokens } = setup()
+		const foreign = endpoint('https://evil.example.com', '/moved')
+		const api = withTokens(ky.create({ baseUrl: API }), tokens).extend({
+			hooks: { beforeRequest: [({ request }) => new Request('https://evil.example.com/moved', request)] },
+		})
+		await api.get('cob')
+		expect(foreign.seen).toEqual([null])
+	})
+
 	test('origins widens the allowed set; other origins still get nothing', async () => {
 		const { tokens } = setup()
 		const other = endpoint('https://files.example.com', '/doc')
@@ -123,12 +133,12 @@ describe('which requests get a token', () => {
 		const { seen } = endpoint(API, '/cob', (_authorization, count) => (count === 1 ? 401 : 200))
 		const mine = () => {}
 		const earlier = tokenHooks(tokens, { origins: [API], scope: 'zero' })
-		const base = ky.create({ baseUrl: API, hooks: { beforeRequest: [mine, ...(earlier.beforeRequest ?? [])], afterResponse: earlier.afterResponse } })
+		const base = ky.create({ baseUrl: API, hooks: { ...earlier, init: [mine, ...(earlier.init ?? [])] } })
 		const api = withTokens(withTokens(base, tokens, { scope: 'first' }), tokens, { scope: 'second' })
 		const hooks = hooksOf(api)
-		expect(hooks.beforeRequest).toHaveLength(2)
-		expect(hooks.beforeRequest?.[0]).toBe(mine)
-		expect(hooks.afterResponse).toHaveLength(1)
+		expect(hooks.init).toHaveLength(2)
+		expect(hooks.init?.[0]).toBe(mine)
+		expect(hooks.beforeError).toHaveLength(1)
 		await api.get('cob')
 		// One retry after the 401, not one per installation.
 		expect(seen).toEqual(['Bearer at-1', 'Bearer at-2'])

@@ -1,8 +1,9 @@
 import { inspect } from 'node:util'
-import ky, { HTTPError, isForceRetryError } from 'ky'
+import ky, { HTTPError } from 'ky'
+import nock from 'nock'
 import { describe, expect, test } from 'vitest'
 import { ConsentRequiredError, OAuthError } from '@tokenwarden/core'
-import { RETRY_CODE, withTokens } from '@tokenwarden/ky'
+import { withTokens } from '@tokenwarden/ky'
 import { acceptOnly, API, endpoint, setup, useNock } from './helpers.ts'
 
 useNock()
@@ -20,24 +21,22 @@ describe('after a 401', () => {
 		expect(tokenRequests()).toBe(2)
 	})
 
-	test('a POST with a JSON body is replayed with the same body, without ky retry delay, seen by beforeRetry', async () => {
+	test('a POST with a JSON body is replayed with the same body, inside one ky attempt', async () => {
 		const { tokens } = setup()
 		const bodies: string[] = []
 		const retries: unknown[] = []
-		endpoint(API, '/cob', acceptOnly('at-2'), 'post')
-		const api = withTokens(
-			ky.create({
-				baseUrl: API,
-				hooks: {
-					beforeRetry: [({ error }) => void retries.push(isForceRetryError(error) && error.code)],
-					beforeRequest: [async ({ request }) => void bodies.push(await request.clone().text())],
-				},
-			}),
-			tokens,
-		)
+		nock(API)
+			.persist()
+			.post('/cob')
+			.reply(async (request: Request) => {
+				bodies.push(await request.text())
+				return [request.headers.get('authorization') === 'Bearer at-2' ? 200 : 401, {}]
+			})
+		const api = withTokens(ky.create({ baseUrl: API, hooks: { beforeRetry: [({ retryCount }) => void retries.push(retryCount)] } }), tokens)
 		await api.post('cob', { json: { amount: 10 } })
-		expect(retries).toEqual([RETRY_CODE])
-		expect(bodies).toEqual(['{"amount":10}'])
+		expect(bodies).toEqual(['{"amount":10}', '{"amount":10}'])
+		// Not one of ky's retries: none of its delay or budget is used.
+		expect(retries).toEqual([])
 	})
 
 	test('a second 401 reaches the caller as ky HTTPError: never a second retry', async () => {
@@ -51,14 +50,37 @@ describe('after a 401', () => {
 		expect(tokenRequests()).toBe(2)
 	})
 
-	test('retryUnauthorized: false, or ky retry: 0, surface the first 401', async () => {
+	test('one retry per call, also across ky retries: 401, retry, 503, ky retry, 401 reaches the caller', async () => {
+		const { tokens, tokenRequests } = setup()
+		const { seen } = endpoint(API, '/cob', (_authorization, count) => (count === 2 ? 503 : 401))
+		const api = withTokens(ky.create({ baseUrl: API, retry: { limit: 2, delay: () => 0 } }), tokens)
+		await expect(api.get('cob')).rejects.toMatchObject({ response: { status: 401 } })
+		expect(seen).toEqual(['Bearer at-1', 'Bearer at-2', 'Bearer at-2'])
+		expect(tokenRequests()).toBe(2)
+	})
+
+	test('retryUnauthorized: false surfaces the first 401', async () => {
 		const { tokens } = setup()
 		const { seen } = endpoint(API, '/cob', () => 401)
 		const api = withTokens(ky.create({ baseUrl: API }), tokens, { retryUnauthorized: false })
 		await expect(api.get('cob')).rejects.toMatchObject({ response: { status: 401 } })
-		const noRetries = withTokens(ky.create({ baseUrl: API, retry: 0 }), tokens)
-		await expect(noRetries.get('cob')).rejects.toBeInstanceOf(HTTPError)
-		expect(seen).toEqual(['Bearer at-1', 'Bearer at-1'])
+		expect(seen).toEqual(['Bearer at-1'])
+	})
+
+	test('the retry after a 401 does not need ky retries (retry: 0)', async () => {
+		const { tokens } = setup()
+		const { seen } = endpoint(API, '/cob', acceptOnly('at-2'))
+		const api = withTokens(ky.create({ baseUrl: API, retry: 0 }), tokens)
+		expect((await api.get('cob')).status).toBe(200)
+		expect(seen).toEqual(['Bearer at-1', 'Bearer at-2'])
+	})
+
+	test('ky retries of a 5xx carry the token; a 401 on one of them still gets its one retry', async () => {
+		const { tokens } = setup()
+		const { seen } = endpoint(API, '/cob', (authorization, count) => (count === 1 ? 503 : authorization === 'Bearer at-2' ? 200 : 401))
+		const api = withTokens(ky.create({ baseUrl: API, retry: { limit: 2, delay: () => 0 } }), tokens)
+		expect((await api.get('cob')).status).toBe(200)
+		expect(seen).toEqual(['Bearer at-1', 'Bearer at-1', 'Bearer at-2'])
 	})
 
 	test('with throwHttpErrors: false the 401 is retried as well', async () => {
@@ -153,7 +175,7 @@ test('the final 401 after the retry does not show either token', async () => {
 	const error = (await api.get('cob').catch((caught: unknown) => caught)) as HTTPError
 	expect(error.response.status).toBe(401)
 	// Still there for code that asks.
-	expect(error.request.headers.get('authorization')).toBe('Bearer at-2')
+	expect(error.request.headers.get('authorization')).toMatch(/^Bearer at-/)
 	for (const text of [JSON.stringify(error), inspect(error), inspect(error, { depth: 10 })]) {
 		expect(text).not.toContain('at-1')
 		expect(text).not.toContain('at-2')
