@@ -17,7 +17,7 @@ export const holder = { subject: 'account-42', login: 'maria.silva', password: '
 /** What each imitated server does, in demo seconds. */
 export const servers = {
 	// Juno documents 3 600 s (production) and 86 400 s (sandbox) JWTs and blocks clients that ask "massively".
-	juno: { lifetimeSeconds: 4, block: { limit: 10, window: 10_000 }, blockFor: 10_000 },
+	juno: { lifetimeSeconds: 4, block: { limit: 12, window: 10_000 }, blockFor: 10_000 },
 	// Bankly's expires_in is an ISO timestamp; at most 10 scopes per token.
 	bankly: { lifetimeSeconds: 4, maxScopes: 10 },
 	// BS2 documents 300 s tokens (420 s in homologation) and about 10 token requests a minute.
@@ -28,14 +28,16 @@ export const servers = {
 
 /**
  * Manager options laid over each preset, in milliseconds. The presets' own values are sized for real
- * lifetimes (minutes and hours); these keep the same shape for seconds.
+ * lifetimes (minutes and hours); these keep the same shape for seconds. The presets cap token
+ * requests per minute (Juno 5, Bankly 10, BS2 8); here the window is 10 s, and the cap stays below
+ * what the imitations tolerate in that window.
  */
 export const managerTimings = {
 	// Refresh in the last half of a 4 s token; never hand one out in its last second. A second of margin
 	// also covers the Date header's one-second resolution, which Juno's `exp` and Bankly's timestamp are
 	// corrected by.
-	juno: { refreshAhead: 2_000, expiryMargin: 1_000, timeout: 2_000, rateLimit: { limit: 8, interval: 10_000 } },
-	bankly: { refreshAhead: 2_000, expiryMargin: 1_000, timeout: 2_000, rateLimit: { limit: 8, interval: 10_000 } },
+	juno: { refreshAhead: 2_000, expiryMargin: 1_000, timeout: 2_000, rateLimit: { limit: 10, interval: 10_000 } },
+	bankly: { refreshAhead: 2_000, expiryMargin: 1_000, timeout: 2_000, rateLimit: { limit: 10, interval: 10_000 } },
 	// BS2 invalidates the previous token when it issues a new one, so the preset turns refresh ahead off:
 	// callers wait for the successor once a token is within its margin.
 	bs2: { refreshAhead: 0, expiryMargin: 500, timeout: 2_000, rateLimit: { limit: 8, interval: 10_000 } },
