@@ -68,8 +68,9 @@ export function createHooks(settings: Settings): Hooks {
 			const token = await manager.getToken({ ...tokenRequest, signal: request.signal })
 			request.headers.set('authorization', `${token.tokenType} ${token.accessToken}`)
 			call.sent = true
-			// A copy for the retry, made before the body is consumed (no body, nothing to copy).
-			const spare = retryUnauthorized && !call.retried && (request.body === null || replayable) ? request.clone() : undefined
+			// For the retry: a request without a body can be sent again as it is; one with a body needs a
+			// copy made before the body is consumed.
+			const spare = !retryUnauthorized || call.retried ? undefined : request.body === null ? request : replayable ? request.clone() : undefined
 			const response = await send(request, init)
 			// A 401 from another origin (after a redirect, which dropped the token) says nothing about it.
 			if (response.status !== 401 || spare === undefined || call.retried || (response.redirected && !origins.has(originOf(response.url) ?? ''))) {
