@@ -39,7 +39,13 @@ export function computeExpiry(input: ExpiryInput): Expiry {
 	const claims = decodeClaims(input.accessToken)
 	const serverDate = input.dateHeader ? Date.parse(input.dateHeader) : Number.NaN
 	let clockSkew = 0
-	if (Number.isFinite(serverDate)) clockSkew = input.receivedAt - serverDate
+	if (Number.isFinite(serverDate)) {
+		// The Date header has whole seconds: the server's clock read somewhere in [date, date + 999 ms].
+		// Under a second of difference is that truncation (plus latency), not skew; beyond it, assume
+		// the end of the second, so the correction can only make expiry earlier than the truth.
+		const raw = input.receivedAt - serverDate
+		clockSkew = raw >= 0 && raw < 1000 ? 0 : raw - 999
+	}
 	else if (claims && typeof claims.iat === 'number' && Number.isFinite(claims.iat)) {
 		clockSkew = Math.min(0, input.receivedAt - claims.iat * 1000)
 	}

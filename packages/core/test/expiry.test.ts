@@ -38,8 +38,19 @@ describe('expiry', () => {
 			.reply(200, { access_token: jwt({ exp, iat: issuerNow / 1000 }), token_type: 'Bearer' }, { Date: new Date(issuerNow).toUTCString() })
 		const { tokens, events } = setup()
 		const token = await tokens.getToken()
-		expect(token.expiresAt).toBe(T0 + 300_000)
-		expect(tokenEvent(events).clockSkew).toBe(-120_000)
+		// The header's whole second is read as its last millisecond: never later than the truth.
+		expect(token.expiresAt).toBe(T0 + 300_000 - 999)
+		expect(tokenEvent(events).clockSkew).toBe(-120_999)
+	})
+
+	it('does not mistake the Date header truncated to whole seconds for clock skew', async () => {
+		vi.setSystemTime(T0 + 700)
+		nock(ISSUER)
+			.post(TOKEN_PATH)
+			.reply(200, { access_token: 'opaque', token_type: 'Bearer', expires_in: 300 }, { Date: new Date(T0).toUTCString() })
+		const { tokens, events } = setup()
+		expect((await tokens.getToken()).expiresAt).toBe(T0 + 700 + 300_000)
+		expect(tokenEvent(events).clockSkew).toBe(0)
 	})
 
 	it('corrects from iat when there is no Date header, but only towards earlier expiry', async () => {
@@ -77,7 +88,7 @@ describe('expiry', () => {
 				{ Date: new Date(issuerNow).toUTCString() },
 			)
 		const { tokens } = setup()
-		expect((await tokens.getToken()).expiresAt).toBe(T0 + 3_600_000)
+		expect((await tokens.getToken()).expiresAt).toBe(T0 + 3_600_000 - 999)
 	})
 
 	it('falls back to defaultLifetime', async () => {
