@@ -1,5 +1,5 @@
 import type { AxiosRequestConfig } from 'axios'
-import { originOf } from './origins.js'
+import { originOf } from '@tokenwarden/core/adapter'
 
 type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>
 

@@ -1,9 +1,9 @@
 import type { Token, TokenRequest } from '@tokenwarden/core'
 import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { concealError, concealHeader } from './conceal.js'
-import { originOf } from './origins.js'
+import { originOf } from '@tokenwarden/core/adapter'
 import { guardRedirects } from './redirects.js'
-import { requestTokenOf, resolveSettings, type Settings } from './resolve-options.js'
+import { type AdapterSettings, requestTokenOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
 import type { RequestTokenOptions, TokenSource, WithTokensOptions } from './types/options.js'
 
 /** What the adapter sent with one request. */
@@ -24,7 +24,7 @@ class Retry implements RequestTokenOptions {
 }
 
 /** Installed clients: installing again replaces the settings instead of adding interceptors. */
-const installations = new WeakMap<AxiosInstance, { settings: Settings }>()
+const installations = new WeakMap<AxiosInstance, { settings: AdapterSettings }>()
 
 /**
  * Sends `Authorization: <type> <token>` from the manager with every request to an allowed origin
@@ -38,7 +38,7 @@ export function withTokens<Client extends AxiosInstance>(client: Client, manager
 	if (typeof client?.interceptors?.request?.use !== 'function' || typeof client.getUri !== 'function') {
 		throw new TypeError('tokenwarden: withTokens needs an axios instance (axios or axios.create())')
 	}
-	const settings = resolveSettings(manager, options, originOf(client.defaults.baseURL), 'withTokens')
+	const settings = resolveAdapterSettings(manager, options, originOf(client.defaults.baseURL), 'withTokens')
 	const installed = installations.get(client)
 	if (installed !== undefined) {
 		installed.settings = settings
@@ -123,7 +123,7 @@ function replayable(data: unknown): boolean {
 }
 
 /** A 401 says something about the token only when it came from an allowed origin (after redirects, where axios tells). */
-function fromAllowedOrigin(response: AxiosResponse, settings: Settings): boolean {
+function fromAllowedOrigin(response: AxiosResponse, settings: AdapterSettings): boolean {
 	const finalUrl = (response.request as { res?: { responseUrl?: unknown } } | undefined)?.res?.responseUrl
 	return typeof finalUrl !== 'string' || settings.origins.has(originOf(finalUrl) ?? '')
 }

@@ -1,14 +1,14 @@
 import type { TokenRequest } from '@tokenwarden/core'
 import type { BeforeErrorState, Hooks, InitHook, Options } from 'ky'
-import { originOf } from './origins.js'
-import { requestTokenOf, resolveSettings, type Settings } from './resolve-options.js'
+import { originOf } from '@tokenwarden/core/adapter'
+import { type AdapterSettings, requestTokenOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
 import type { TokenHooksOptions, TokenSource } from './types/options.js'
 
 type Fetch = NonNullable<Options['fetch']>
 
 /** One ky call, keyed by its `context`, which ky creates afresh for every call and keeps across its retries. */
 interface Call {
-	owner: Settings
+	owner: AdapterSettings
 	/** A token went out: its errors get the request hidden. */
 	sent: boolean
 	/** The one retry after a 401 was made. */
@@ -29,7 +29,7 @@ export const ownHooks = new WeakSet<object>()
  * @throws TypeError when the options are wrong.
  */
 export function tokenHooks(manager: TokenSource, options: TokenHooksOptions): Hooks {
-	return createHooks(resolveSettings(manager, options, undefined, 'tokenHooks'))
+	return createHooks(resolveAdapterSettings(manager, options, undefined, 'tokenHooks'))
 }
 
 /**
@@ -38,7 +38,7 @@ export function tokenHooks(manager: TokenSource, options: TokenHooksOptions): Ho
  * hook and ky retry, so its origin is the one checked) and the response status without the response
  * clone that ky makes for each `afterResponse` hook, which costs more than everything else here.
  */
-export function createHooks(settings: Settings): Hooks {
+export function createHooks(settings: AdapterSettings): Hooks {
 	const { manager, origins, retryUnauthorized } = settings
 
 	const init: InitHook = (options) => {

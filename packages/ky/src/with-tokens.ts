@@ -1,6 +1,6 @@
 import { type Hooks, type KyInstance, type Options, replaceOption } from 'ky'
-import { originOf } from './origins.js'
-import { resolveSettings } from './resolve-options.js'
+import { originOf } from '@tokenwarden/core/adapter'
+import { resolveAdapterSettings } from '@tokenwarden/core/adapter'
 import { createHooks, ownHooks } from './token-hooks.js'
 import type { TokenSource, WithTokensOptions } from './types/options.js'
 
@@ -14,7 +14,7 @@ import type { TokenSource, WithTokensOptions } from './types/options.js'
 export function withTokens(client: KyInstance, manager: TokenSource, options?: WithTokensOptions): KyInstance {
 	if (typeof client?.extend !== 'function') throw new TypeError('tokenwarden: withTokens needs a ky instance (ky, ky.create() or .extend())')
 	return client.extend((parent) => {
-		const settings = resolveSettings(manager, options, baseOrigin(parent), 'withTokens')
+		const settings = resolveAdapterSettings(manager, options, baseOrigin(parent), 'withTokens')
 		return { hooks: replaceOption(withoutOwn(parent.hooks, createHooks(settings))) }
 	})
 }

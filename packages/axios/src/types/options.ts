@@ -1,12 +1,6 @@
-import type { TokenManager } from '@tokenwarden/core'
+import type { AdapterOptions, RequestTokenOptions, TokenSource } from '@tokenwarden/core/adapter'
 
-/** Which token a request gets ([RFC 6749 §3.3](https://www.rfc-editor.org/rfc/rfc6749#section-3.3) scope, and the account holder for consented tokens). */
-export interface RequestTokenOptions {
-	/** Scope of the token: space-separated string or array. Defaults to the client's, then the manager's. */
-	scope?: string | readonly string[] | undefined
-	/** Account holder whose consented tokens to use (authorization code grant). Defaults to the client's. */
-	subject?: string | undefined
-}
+export type { RequestTokenOptions, TokenSource }
 
 /**
  * The per-request `tokenwarden` option: `false` sends no token, an object picks the token.
@@ -14,19 +8,8 @@ export interface RequestTokenOptions {
  */
 export type TokenwardenRequestOption = false | RequestTokenOptions
 
-/** Options of {@link withTokens}. */
-export interface WithTokensOptions extends RequestTokenOptions {
-	/**
-	 * Origins (`scheme://host[:port]`) that may receive tokens, in addition to the origin of the
-	 * client's `baseURL`. A client without `baseURL` must name them.
-	 */
-	origins?: readonly string[] | undefined
-	/** After a 401 from an allowed origin, drop the token sent and retry once with a fresh one. Default true. */
-	retryUnauthorized?: boolean | undefined
-}
-
-/** The manager methods the adapter uses: a {@link TokenManager} or anything shaped like one. */
-export type TokenSource = Pick<TokenManager, 'getToken' | 'invalidate'>
+/** Options of {@link withTokens}: `scope`, `subject`, `origins` (beyond the client's base URL), `retryUnauthorized`. */
+export interface WithTokensOptions extends AdapterOptions {}
 
 declare module 'axios' {
 	// The type parameters must match axios' own declaration (axios >= 1.19 has `<D, P>`).

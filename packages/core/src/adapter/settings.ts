@@ -1,9 +1,9 @@
-import type { TokenRequest } from '@tokenwarden/core'
+import type { RequestTokenOptions, TokenSource } from '../types/adapter.js'
+import type { TokenRequest } from '../types/token.js'
 import { allowedOrigins } from './origins.js'
-import type { RequestTokenOptions, TokenSource } from './types/options.js'
 
-/** Adapter options after validation. The same shape is in @tokenwarden/ky. */
-export interface Settings {
+/** Adapter options after validation: what every HTTP client adapter needs to decide about a request. */
+export interface AdapterSettings {
 	readonly manager: TokenSource
 	readonly origins: ReadonlySet<string>
 	readonly retryUnauthorized: boolean
@@ -15,7 +15,7 @@ const adapterKeys = new Set(['scope', 'subject', 'origins', 'retryUnauthorized']
 const requestKeys = new Set(['scope', 'subject'])
 
 /** Checks the options at the boundary: a mistake is a TypeError when the client is set up, not a leaked token later. */
-export function resolveSettings(manager: unknown, options: unknown, baseOrigin: string | undefined, caller: string): Settings {
+export function resolveAdapterSettings(manager: unknown, options: unknown, baseOrigin: string | undefined, caller: string): AdapterSettings {
 	const source = manager as Partial<TokenSource> | undefined
 	if (typeof source?.getToken !== 'function' || typeof source.invalidate !== 'function') {
 		throw new TypeError(`tokenwarden: ${caller} needs a token manager (createTokenManager from @tokenwarden/core)`)

@@ -1,7 +1,7 @@
 /**
  * Origin matching ([RFC 6454 §4](https://www.rfc-editor.org/rfc/rfc6454#section-4)): a bearer token
  * goes only to the origins a client was set up for ([RFC 6750 §5.3](https://www.rfc-editor.org/rfc/rfc6750#section-5.3):
- * never pass bearer tokens to other parties). The same logic is in @tokenwarden/ky.
+ * never pass bearer tokens to other parties). Shared by @tokenwarden/axios and @tokenwarden/ky.
  */
 
 /** `scheme://host[:port]` of an absolute http(s) URL; undefined for anything else (relative, malformed, other schemes). */
