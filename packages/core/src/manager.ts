@@ -88,6 +88,8 @@ interface LocalGrant {
 const UNKNOWN_GRANT_TTL = 366 * 24 * 60 * 60 * 1000
 /** A lapsed refresh-token set stays a day longer, so the manager can say "expired" rather than "never consented". */
 const EXPIRED_GRANT_GRACE = 24 * 60 * 60 * 1000
+/** `replacing` value of a forced refresh with no local copy: nothing in the store may stand in for a new token. */
+const SKIP_STORED = '\u0000skip-stored'
 /** Past this many local entries, expired ones are swept before adding another. */
 const LOCAL_SWEEP_AT = 10_000
 /** Remembered (scope, subject) -> cache key translations; cleared wholesale past this. */
@@ -184,7 +186,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			}
 		}
 		if (signal?.aborted) return Promise.reject(new AbortError(signal.reason))
-		return raceAbort(acquire(target, force ? cached?.token.accessToken : undefined), signal)
+		return raceAbort(acquire(target, force ? (cached?.token.accessToken ?? SKIP_STORED) : undefined), signal)
 	}
 
 	/** Single flight per key: joins the request in flight or starts one. */
@@ -208,7 +210,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
 	/** An entry from the store that may be handed out instead of requesting a new token. */
 	function usable(entry: StoredTokenSet | undefined, target: Target, replacing: string | undefined): entry is StoredTokenSet & { accessToken: string; expiresAt: number } {
-		if (!entry?.accessToken || entry.expiresAt === undefined) return false
+		if (!entry?.accessToken || entry.expiresAt === undefined || replacing === SKIP_STORED) return false
 		if (entry.accessToken === replacing || entry.accessToken === rejected.get(target.key)) return false
 		// RFC 8705 §3: a certificate-bound token is only good with the certificate that obtained it.
 		if (entry.certificateThumbprint !== undefined && entry.certificateThumbprint !== transport?.thumbprint) return false

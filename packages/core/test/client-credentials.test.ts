@@ -113,6 +113,17 @@ describe('client credentials', () => {
 		expect(replies.seen[0]?.form).toEqual({ grant_type: 'client_credentials', audience: 'https://api.example.com' })
 	})
 
+	it('forceRefresh on a manager without a local copy asks the endpoint, not the shared store', async () => {
+		const store = memoryStore()
+		const replies = tokenReplies()
+		nock(ISSUER).post(TOKEN_PATH).times(2).reply(replies.reply)
+		const options = { tokenUrl: TOKEN_URL, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, store }
+		const first = await createTokenManager(options).getToken()
+		const forced = await createTokenManager(options).getToken({ forceRefresh: true })
+		expect(forced.accessToken).not.toBe(first.accessToken)
+		expect(replies.count()).toBe(2)
+	})
+
 	it('forceRefresh skips the cached token', async () => {
 		const replies = tokenReplies()
 		nock(ISSUER).post(TOKEN_PATH).times(2).reply(replies.reply)
