@@ -286,7 +286,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	}
 
 	async function obtainClientToken(target: Target, replacing: string | undefined): Promise<Token> {
-		const requestedAt = clock.now()
 		const stored = await store.get(target.key)
 		if (usable(stored, target, replacing)) return adopt(target, stored)
 		const lock = await store.lock(target.key)
@@ -298,6 +297,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			}
 			const params: Record<string, string> = { ...options.tokenParams, grant_type: 'client_credentials' }
 			if (target.scope.length > 0) params.scope = formatScope(target.scope)
+			const requestedAt = clock.now()
 			const response = await requestToken(endpoint, tokenUrl, params)
 			return await keep(target, response, requestedAt, 'client_credentials')
 		} finally {
@@ -382,7 +382,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	function obtainHolderToken(target: Target, replacing: string | undefined): Promise<Token> {
 		const subject = target.subject as string
 		return withGrant(subject, async () => {
-			const requestedAt = clock.now()
 			const stored = await store.get(target.key)
 			if (usable(stored, target, replacing)) return adopt(target, stored)
 			const lock = await store.lock(grantKey(tokenUrl, clientId, subject))
@@ -401,6 +400,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 				const scope = target.scope.length > 0 ? target.scope : [...(grant.scope ?? [])]
 				if (config.scopeOnRefresh && scope.length > 0) params.scope = formatScope(scope)
 				let response: TokenResponse
+				const requestedAt = clock.now()
 				try {
 					response = await requestToken(endpoint, tokenUrl, params, [grant.refreshToken])
 				} catch (error) {
