@@ -14,7 +14,7 @@ import { formatScope, normaliseScope } from './scope.js'
 import { SingleFlight } from './single-flight.js'
 import { createTransport } from './tls.js'
 import { maskAll, requestToken, type TokenEndpointContext } from './token-endpoint.js'
-import type { TokenResponse } from './token-response.js'
+import { rescuedRefreshToken, type TokenResponse } from './token-response.js'
 import type { TokenManagerOptions } from './types/options.js'
 import type { StoredTokenSet } from './types/store.js'
 import type { Token, TokenRequest } from './types/token.js'
@@ -88,6 +88,8 @@ interface LocalGrant {
 const UNKNOWN_GRANT_TTL = 366 * 24 * 60 * 60 * 1000
 /** A lapsed refresh-token set stays a day longer, so the manager can say "expired" rather than "never consented". */
 const EXPIRED_GRANT_GRACE = 24 * 60 * 60 * 1000
+/** Scope of a holder's token requested without one: whatever the holder consented to. */
+const CONSENTED_SCOPE: string[] = []
 /** `replacing` value of a forced refresh with no local copy: nothing in the store may stand in for a new token. */
 const SKIP_STORED = '\u0000skip-stored'
 /** Past this many local entries, expired ones are swept before adding another. */
@@ -142,6 +144,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	const localGrants = new Map<string, LocalGrant>()
 	const consentTimers = new Map<string, unknown>()
 	const targets = new Map<string, Target>()
+	/** state -> scope asked for in authorizationUrl, until exchangeCode. */
+	const requestedScopes = new Map<string, string[]>()
 	const defaultTarget: Target = { key: cacheKey(tokenUrl, clientId, config.scope, undefined), scope: config.scope, subject: undefined }
 
 	function targetOf(request: TokenRequest): Target {
@@ -157,7 +161,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		const memo = `${typeof request.scope === 'string' ? request.scope : (request.scope?.join('\u0001') ?? '\u0002')}\u0000${request.subject ?? ''}`
 		const known = targets.get(memo)
 		if (known) return known
-		const scope = request.scope === undefined ? config.scope : checkScopeCount(normaliseScope(request.scope), config.maxScopes)
+		// An account holder's token without an explicit scope is for what the holder consented to
+		// (the grant's scope), not the manager's default scope, which is for client credentials.
+		const scope =
+			request.scope !== undefined
+				? checkScopeCount(normaliseScope(request.scope), config.maxScopes)
+				: request.subject === undefined
+					? config.scope
+					: CONSENTED_SCOPE
 		const target = { key: cacheKey(tokenUrl, clientId, scope, request.subject), scope, subject: request.subject }
 		if (targets.size >= MAX_MEMO_TARGETS) targets.clear()
 		targets.set(memo, target)
@@ -218,11 +229,17 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		return clock.now() < (replacing === undefined ? timing.staleAt : timing.refreshAt)
 	}
 
+	/**
+	 * API.md: refresh starts `refreshAhead` before expiry and a token is never handed out within
+	 * `expiryMargin` of it. Only a token whose whole lifetime is shorter than a setting cannot honour
+	 * it: such a token refreshes at half its life and retires at three quarters, rather than being
+	 * refreshed on every call or refused outright.
+	 */
 	function timingOf(requestedAt: number, expiresAt: number): { refreshAt: number; staleAt: number } {
 		const lifetime = Math.max(0, expiresAt - requestedAt)
 		return {
-			refreshAt: expiresAt - Math.min(config.refreshAhead, lifetime / 2),
-			staleAt: expiresAt - Math.min(config.expiryMargin, lifetime / 4),
+			refreshAt: expiresAt - (lifetime > config.refreshAhead ? config.refreshAhead : lifetime / 2),
+			staleAt: expiresAt - (lifetime > config.expiryMargin ? config.expiryMargin : lifetime / 4),
 		}
 	}
 
@@ -356,7 +373,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		const timer = consentTimers.get(subject)
 		if (timer !== undefined) clock.clearTimeout(timer)
 		consentTimers.delete(subject)
-		const deletions = [store.delete(key), store.delete(cacheKey(tokenUrl, clientId, config.scope, subject))]
+		const deletions = [store.delete(key), store.delete(cacheKey(tokenUrl, clientId, CONSENTED_SCOPE, subject))]
 		for (const [cachedKey, cached] of local) {
 			if (cached.target.subject !== subject) continue
 			local.delete(cachedKey)
@@ -372,7 +389,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		throw new ConsentRequiredError(subject, reason, cause === undefined ? undefined : { cause })
 	}
 
-	function refreshExpiry(response: TokenResponse, previous: StoredTokenSet | undefined, receivedAt: number): number | undefined {
+	function refreshExpiry(
+		response: Pick<TokenResponse, 'refreshToken' | 'refreshExpiresIn'>,
+		previous: StoredTokenSet | undefined,
+		receivedAt: number,
+	): number | undefined {
 		if (response.refreshToken === undefined) return previous?.refreshExpiresAt
 		if (response.refreshExpiresIn !== undefined) return receivedAt + response.refreshExpiresIn
 		return config.refreshTokenLifetime === undefined ? undefined : receivedAt + config.refreshTokenLifetime
@@ -402,11 +423,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 				let response: TokenResponse
 				const requestedAt = clock.now()
 				try {
-					response = await requestToken(endpoint, tokenUrl, params, [grant.refreshToken])
+					response = await requestToken(endpoint, tokenUrl, params, [grant.refreshToken], { onlyUnprocessed: true })
 				} catch (error) {
 					// RFC 6749 §5.2: invalid_grant means the refresh token is dead. Anything else (network,
 					// 5xx) says nothing about it, so it is kept.
 					if (error instanceof OAuthError && error.error === 'invalid_grant') return await consentRequired(subject, 'invalid_grant', error)
+					// A 2xx we could not use may still carry the rotated refresh token: the old one is spent.
+					const rotated = rescuedRefreshToken(error)
+					if (rotated !== undefined) await writeGrant(subject, { ...grant, version: 1, requestedAt, refreshToken: rotated, refreshExpiresAt: refreshExpiry({ refreshToken: rotated, refreshExpiresIn: undefined }, grant, clock.now()) })
 					throw error
 				}
 				const receivedAt = clock.now()
@@ -432,7 +456,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		const fire = () => {
 			const wait = refreshExpiresAt - config.consentWarning - clock.now()
 			if (wait > 0) {
-				consentTimers.set(subject, clock.setTimeout(fire, Math.min(wait, MAX_TIMER)))
+				const timer = clock.setTimeout(fire, Math.min(wait, MAX_TIMER))
+				// A reminder weeks away must not keep the process alive.
+				;(timer as { unref?: () => void } | undefined)?.unref?.()
+				consentTimers.set(subject, timer)
 				return
 			}
 			consentTimers.delete(subject)
@@ -473,7 +500,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
 		async authorizationUrl(request = {}) {
 			if (!options.authorizeUrl) throw new TypeError('tokenwarden: authorizationUrl needs the authorizeUrl option')
-			return buildAuthorizationRequest(options.authorizeUrl, clientId, redirectUriOf(request.redirectUri, 'authorizationUrl'), request, config.scope)
+			const built = buildAuthorizationRequest(options.authorizeUrl, clientId, redirectUriOf(request.redirectUri, 'authorizationUrl'), request, config.scope)
+			// Remember what was asked for, so exchangeCode can record the consented scope when the server does not echo it.
+			if (requestedScopes.size >= MAX_MEMO_TARGETS) requestedScopes.delete(requestedScopes.keys().next().value as string)
+			requestedScopes.set(built.state, request.scope === undefined ? config.scope : normaliseScope(request.scope))
+			return built
 		},
 
 		async exchangeCode(request) {
@@ -487,15 +518,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 				if (request.codeVerifier !== undefined) params.code_verifier = request.codeVerifier
 				const lock = await store.lock(grantKey(tokenUrl, clientId, subject))
 				try {
-					const response = await requestToken(endpoint, tokenUrl, params, [request.code, request.codeVerifier ?? ''])
-					const target: Target = { key: cacheKey(tokenUrl, clientId, config.scope, subject), scope: config.scope, subject }
+					// A code is single use: never resend it after the server may have redeemed it.
+					const response = await requestToken(endpoint, tokenUrl, params, [request.code, request.codeVerifier ?? ''], { onlyUnprocessed: true })
+					const consented = response.scope ?? requestedScopes.get(request.expectedState) ?? config.scope
+					requestedScopes.delete(request.expectedState)
+					const target: Target = { key: cacheKey(tokenUrl, clientId, CONSENTED_SCOPE, subject), scope: consented, subject }
 					if (response.refreshToken !== undefined) {
 						await writeGrant(subject, {
 							version: 1,
 							requestedAt,
 							refreshToken: response.refreshToken,
 							refreshExpiresAt: refreshExpiry(response, undefined, clock.now()),
-							scope: response.scope ?? config.scope,
+							scope: consented,
 						})
 					} else {
 						await forgetHolder(subject)
@@ -521,7 +555,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			const revocationUrl = options.revocationUrl
 			await withGrant(subject, async () => {
 				const grant = await readGrant(subject)
-				const accessToken = local.get(cacheKey(tokenUrl, clientId, config.scope, subject))?.token.accessToken
+				const accessToken = local.get(cacheKey(tokenUrl, clientId, CONSENTED_SCOPE, subject))?.token.accessToken
 				const token = grant?.refreshToken ?? accessToken
 				if (token !== undefined) {
 					const hint = grant?.refreshToken ? 'refresh_token' : 'access_token'

@@ -29,11 +29,8 @@ export const DEFAULTS = {
 
 export const systemClock: Clock = {
 	now: () => Date.now(),
-	setTimeout: (callback, ms) => {
-		const handle = setTimeout(callback, ms)
-		handle.unref?.()
-		return handle
-	},
+	// Timers stay referenced: a retry backoff is what keeps a script alive until its token arrives.
+	setTimeout: (callback, ms) => setTimeout(callback, ms),
 	clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }
 

@@ -39,12 +39,16 @@ export async function requestToken(
 	url: string,
 	params: Readonly<Record<string, string>>,
 	requestSecrets: readonly string[] = [],
+	{ onlyUnprocessed = false }: { onlyUnprocessed?: boolean } = {},
 ): Promise<TokenResponse> {
 	const redact = (text: string) => context.redact(maskAll(text, requestSecrets))
 	for (let attempt = 1; ; attempt++) {
 		const outcome = await context.queue.add(() => attemptOnce(context, url, params, redact, attempt))
 		if (outcome.ok) return outcome.value
 		if (!outcome.retryable) throw outcome.error
+		// A request that spends what it sends (a rotating refresh token) is retried only when the server
+		// cannot have acted on it: after a timeout or a dropped connection it may have rotated the token.
+		if (onlyUnprocessed && !unprocessed(outcome)) throw outcome.error
 		if (attempt > context.retry.limit) throw outcome.error
 		let delay = backoffDelay(attempt, context.retry)
 		if (outcome.retryAfter !== undefined) {
@@ -154,7 +158,7 @@ async function failure(response: Response, redact: (text: string) => string, att
 	} catch (error) {
 		cause = error
 	}
-	const oauthError = body && oauthErrorFrom(body, response.status)
+	const oauthError = body && oauthErrorFrom(body, response.status, redact)
 	if (oauthError) return oauthError
 	const what = response.status >= 300 && response.status < 400 ? 'a redirect, which is not followed' : 'no OAuth error body'
 	return new TokenEndpointError(`Token endpoint answered HTTP ${response.status} with ${what}`, {
@@ -162,6 +166,14 @@ async function failure(response: Response, redact: (text: string) => string, att
 		attempts: attempt,
 		cause,
 	})
+}
+
+/** Failures after which the server has certainly not processed the request. */
+function unprocessed(outcome: Extract<Attempt, { retryable: true }>): boolean {
+	if (outcome.reason === 'status') return outcome.status === 429 || outcome.status === 503
+	if (outcome.reason !== 'network') return false
+	const code = (outcome.error.cause as { code?: unknown } | undefined)?.code
+	return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {

@@ -57,24 +57,49 @@ export async function readBody(response: Response, redact: (text: string) => str
 	return body as Record<string, unknown>
 }
 
-/** An OAuth error body ([RFC 6749 §5.2](https://www.rfc-editor.org/rfc/rfc6749#section-5.2)), when the body is one. */
-export function oauthErrorFrom(body: Record<string, unknown>, status: number): OAuthError | undefined {
+/**
+ * An OAuth error body ([RFC 6749 §5.2](https://www.rfc-editor.org/rfc/rfc6749#section-5.2)), when the body is one.
+ * Servers echo what they were sent ("Invalid refresh token: …"), so the free text is masked.
+ */
+export function oauthErrorFrom(body: Record<string, unknown>, status: number, redact: (text: string) => string): OAuthError | undefined {
 	if (typeof body.error !== 'string' || body.error === '') return undefined
 	return new OAuthError({
-		error: body.error,
-		errorDescription: typeof body.error_description === 'string' ? body.error_description : undefined,
-		errorUri: typeof body.error_uri === 'string' ? body.error_uri : undefined,
+		error: redact(body.error),
+		errorDescription: typeof body.error_description === 'string' ? redact(body.error_description) : undefined,
+		errorUri: typeof body.error_uri === 'string' ? redact(body.error_uri) : undefined,
 		status,
 	})
 }
 
+/**
+ * Refresh tokens that came in a response rejected for another reason. A rotating server has already
+ * spent the old refresh token, so throwing this one away would lose the consent; kept beside the error
+ * (not on it, where it could be logged).
+ */
+const rescued = new WeakMap<Error, string>()
+
+/** The new refresh token of a 2xx response that was otherwise unusable, if it carried one. */
+export function rescuedRefreshToken(error: unknown): string | undefined {
+	return error instanceof Error ? rescued.get(error) : undefined
+}
+
 /** Validates a successful token response. Throws {@link InvalidTokenResponseError} or {@link OAuthError}. */
 export function parseTokenResponse(body: Record<string, unknown>, response: Response, context: ReadContext): TokenResponse {
+	try {
+		return validate(body, response, context)
+	} catch (error) {
+		const refreshToken = body.refresh_token
+		if (error instanceof InvalidTokenResponseError && typeof refreshToken === 'string' && refreshToken !== '') rescued.set(error, refreshToken)
+		throw error
+	}
+}
+
+function validate(body: Record<string, unknown>, response: Response, context: ReadContext): TokenResponse {
 	const status = response.status
 	const fields = Object.keys(body).join(', ') || 'none'
 	const accessToken = body.access_token
 	if (typeof accessToken !== 'string' || accessToken === '') {
-		const oauthError = oauthErrorFrom(body, status)
+		const oauthError = oauthErrorFrom(body, status, context.redact)
 		if (oauthError) throw oauthError
 		throw new InvalidTokenResponseError(`Token response has no access_token (fields: ${fields})`, {
 			reason: 'missing_access_token',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { inspect } from 'node:util'
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
@@ -13,7 +14,7 @@ import {
 	type TokenManagerOptions,
 	type TokenStore,
 } from '@tokenwarden/core'
-import { CLIENT_ID, CLIENT_SECRET, flush, ISSUER, networkError, recorder, type SeenRequest, TOKEN_PATH, TOKEN_URL, useNock } from './helpers.ts'
+import { CLIENT_ID, CLIENT_SECRET, flush, ISSUER, networkError, opaque, recorder, type SeenRequest, slowly, TOKEN_PATH, TOKEN_URL, useNock } from './helpers.ts'
 
 useNock()
 
@@ -222,6 +223,26 @@ describe('refresh with rotating refresh tokens', () => {
 	})
 })
 
+describe('the consented scope', () => {
+	it('refreshes a holder with the scope consented to, not the manager default (which is for client credentials)', async () => {
+		let issued = 0
+		const endpoint = recorder((seen) => {
+			issued++
+			// This server does not echo the scope.
+			return [200, { access_token: `at-${issued}`, token_type: 'Bearer', expires_in: 300, refresh_token: `rt-${issued}` }]
+		})
+		nock(ISSUER).post(TOKEN_PATH).times(5).reply(endpoint.reply)
+		const { tokens } = consentManager({ scope: 'cob.read cob.write' })
+		const { state } = await tokens.authorizationUrl({ scope: 'saldo.read' })
+		await tokens.exchangeCode({ code: 'c', state, expectedState: state, subject: 'h' })
+		expect((await tokens.getToken({ subject: 'h' })).accessToken).toBe('at-1')
+		expect(await tokens.consent({ subject: 'h' })).toMatchObject({ scope: ['saldo.read'] })
+		vi.setSystemTime(T0 + 301_000)
+		await tokens.getToken({ subject: 'h' })
+		expect(endpoint.seen[1]?.form).toMatchObject({ grant_type: 'refresh_token', scope: 'saldo.read' })
+	})
+})
+
 describe('consent required', () => {
 	it('invalid_grant on refresh: ConsentRequiredError and an event, the set removed, no retry loop', async () => {
 		const server = rotatingServer(300)
@@ -276,6 +297,71 @@ describe('consent required', () => {
 		expect(token.accessToken).toBe('at-2')
 		expect(server.refreshes()[0]?.form.refresh_token).toBe('rt-1')
 		expect(events.some((event) => event.type === 'consent-required')).toBe(false)
+	})
+})
+
+describe('refresh tokens are never spent twice, nor leaked', () => {
+	it('masks a refresh token the server echoes in error_description', async () => {
+		rotatingServer(300)
+		const { tokens, events } = consentManager()
+		await consent(tokens)
+		nock.cleanAll()
+		nock(ISSUER).post(TOKEN_PATH).reply(400, { error: 'invalid_grant', error_description: 'Invalid refresh token: rt-1' })
+		vi.setSystemTime(T0 + 301_000)
+		const error = await tokens.getToken({ subject: 'account-42' }).catch((caught: unknown) => caught)
+		expect(error).toBeInstanceOf(ConsentRequiredError)
+		const rendered = [JSON.stringify(error), inspect(error, { depth: 10 }), String((error as Error).cause), inspect(events, { depth: 10 })].join('\n')
+		expect(rendered).toContain('Invalid refresh token: [redacted]')
+		expect(rendered).not.toContain('rt-1')
+	})
+
+	it('does not retry a refresh that timed out (the server may have rotated the token) and keeps the refresh token', async () => {
+		rotatingServer(300)
+		const { tokens } = consentManager({ timeout: 50, retry: { limit: 3, delay: 1 } })
+		await consent(tokens)
+		nock.cleanAll()
+		const endpoint = recorder(() => [200, opaque(9)])
+		// Answers only after the client gave up (setTimeout is faked: this reply waits for the test's clock).
+		nock(ISSUER).post(TOKEN_PATH).times(4).reply(slowly(300, endpoint.reply))
+		const pending = tokens.getToken({ subject: 'account-42', forceRefresh: true }).catch((caught: unknown) => caught)
+		for (let i = 0; i < 40; i++) {
+			await flush(2)
+			await vi.advanceTimersByTimeAsync(25)
+		}
+		expect(await pending).toBeInstanceOf(TokenEndpointError)
+		expect(endpoint.count()).toBe(1)
+		expect((await tokens.consent({ subject: 'account-42' }))?.subject).toBe('account-42')
+	})
+
+	it('still retries a refresh the server refused to process (503)', async () => {
+		const server = rotatingServer(300)
+		const { tokens } = consentManager({ retry: { limit: 2, delay: 1 } })
+		await consent(tokens)
+		nock.cleanAll()
+		nock(ISSUER).post(TOKEN_PATH).reply(503)
+		nock(ISSUER).post(TOKEN_PATH).times(5).reply(server.endpoint.reply)
+		const pending = tokens.getToken({ subject: 'account-42', forceRefresh: true })
+		for (let i = 0; i < 10; i++) {
+			await flush(2)
+			await vi.advanceTimersByTimeAsync(10)
+		}
+		await expect(pending).resolves.toMatchObject({ accessToken: 'at-2' })
+	})
+
+	it('keeps the rotated refresh token of a 2xx response it could not use', async () => {
+		const server = rotatingServer(300)
+		const { tokens } = consentManager()
+		await consent(tokens)
+		nock.cleanAll()
+		// The server rotated (rt-1 is spent) but sent an access token we cannot use.
+		nock(ISSUER).post(TOKEN_PATH).reply(200, { access_token: 'x', token_type: 'DPoP', expires_in: 300, refresh_token: 'rt-rotated' })
+		vi.setSystemTime(T0 + 301_000)
+		await expect(tokens.getToken({ subject: 'account-42' })).rejects.toMatchObject({ reason: 'unsupported_token_type' })
+		const next = recorder(() => [200, { access_token: 'at-ok', token_type: 'Bearer', expires_in: 300, refresh_token: 'rt-next' }])
+		nock(ISSUER).post(TOKEN_PATH).reply(next.reply)
+		expect((await tokens.getToken({ subject: 'account-42' })).accessToken).toBe('at-ok')
+		expect(next.seen[0]?.form.refresh_token).toBe('rt-rotated')
+		void server
 	})
 })
 

@@ -125,6 +125,25 @@ describe('expiry', () => {
 		expect(replies.count()).toBe(2)
 	})
 
+	it('honours a large expiryMargin and refreshAhead exactly when the lifetime allows it', async () => {
+		const replies = tokenReplies(60)
+		nock(ISSUER).post(TOKEN_PATH).times(3).reply(replies.reply)
+		const { tokens, events } = setup({ expiryMargin: 30_000, refreshAhead: 50_000 })
+		expect((await tokens.getToken()).accessToken).toBe('at-1')
+		vi.setSystemTime(T0 + 9_999)
+		await tokens.getToken()
+		expect(replies.count()).toBe(1)
+		// 45 s left: inside refreshAhead (50 s): served at once, one background refresh.
+		vi.setSystemTime(T0 + 15_000)
+		expect((await tokens.getToken()).accessToken).toBe('at-1')
+		await vi.waitFor(() => expect(events.filter((event) => event.type === 'token')).toHaveLength(2))
+		// at-2 lives 60 s from about 15 s: with 30 s of margin it is handed out until about 45 s, never after.
+		vi.setSystemTime(T0 + 44_000)
+		expect((await tokens.getToken()).accessToken).toBe('at-2')
+		vi.setSystemTime(T0 + 46_000)
+		expect((await tokens.getToken()).accessToken).toBe('at-3')
+	})
+
 	it('caps the margin and refresh-ahead for short-lived tokens instead of refusing or refreshing them constantly', async () => {
 		const replies = tokenReplies(20)
 		nock(ISSUER).post(TOKEN_PATH).times(3).reply(replies.reply)

@@ -40,7 +40,7 @@ export interface WorkerReply {
 }
 
 const worker = fileURLToPath(new URL('./fixtures/fleet-worker.ts', import.meta.url))
-const hooks = new URL('./fixtures/source-hooks.ts', import.meta.url).href
+const hooks = new URL('../../../test-support/source-hooks.ts', import.meta.url).href
 
 /**
  * N child processes (child_process.fork of fixtures/fleet-worker.ts on this Node 24, from source),
