@@ -24,7 +24,8 @@ export function createClientAuthentication(options: TokenManagerOptions, clock: 
 	const clientId = options.clientId
 	switch (options.clientAuth ?? 'client_secret_basic') {
 		case 'client_secret_basic': {
-			const credentials = Buffer.from(`${formEncode(clientId)}:${formEncode(options.clientSecret as string)}`).toString('base64')
+			const encode = 'basicAuthEncoding' in options && options.basicAuthEncoding === 'raw' ? (value: string) => value : formEncode
+			const credentials = Buffer.from(`${encode(clientId)}:${encode(options.clientSecret as string)}`).toString('base64')
 			const header = `Basic ${credentials}`
 			return {
 				secrets: [options.clientSecret as string, credentials],

@@ -12,11 +12,9 @@ const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
 ]
 
 /**
- * Defaults, chosen for lifetimes from 300 s (BS2) to 86 400 s (Juno sandbox):
- * refresh one minute ahead (a fifth of a BS2 token, a rounding error of a Juno one), never hand out a
- * token with less than ten seconds left (enough for a request to reach the API). Both are capped per
- * token, at half and a quarter of its lifetime, so a short-lived token is neither refreshed constantly
- * nor refused at once.
+ * Defaults, chosen for lifetimes from 300 s (BS2) to 86 400 s (Juno sandbox): refresh one minute
+ * ahead (a fifth of a BS2 token, a rounding error of a Juno one), never hand out a token with less than
+ * ten seconds left (enough for a request to reach the API). See docs/ARCHITECTURE.md.
  */
 export const DEFAULTS = {
 	refreshAhead: 60_000,
@@ -66,6 +64,11 @@ export function resolveOptions(options: TokenManagerOptions): ResolvedOptions {
 		fail(`clientSecret must be a non-empty string for ${clientAuth}`)
 	}
 	if (!needsSecret && options.clientSecret !== undefined) fail(`clientSecret is not used with ${clientAuth}; remove it`)
+	const basicAuthEncoding = 'basicAuthEncoding' in options ? options.basicAuthEncoding : undefined
+	if (basicAuthEncoding !== undefined && basicAuthEncoding !== 'form-urlencoded' && basicAuthEncoding !== 'raw') {
+		fail(`basicAuthEncoding must be 'form-urlencoded' or 'raw'`)
+	}
+	if (basicAuthEncoding === 'raw' && options.clientId.includes(':')) fail('clientId must not contain ":" with basicAuthEncoding raw (RFC 7617)')
 	if (clientAuth === 'private_key_jwt' && !('privateKey' in options && options.privateKey)) fail('privateKey is required for private_key_jwt')
 	if ((clientAuth === 'tls_client_auth' || clientAuth === 'self_signed_tls_client_auth') && !options.tls) {
 		fail(`tls (client certificate) is required for ${clientAuth}`)

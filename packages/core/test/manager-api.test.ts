@@ -26,6 +26,7 @@ describe('options are checked when the manager is created', () => {
 		['a store without compareAndDelete', { ...valid, store: { get() {}, set() {}, delete() {} } }, /store.compareAndDelete must be a function/],
 		['a scope that is a number', { ...valid, scope: 42 }, /scope must be a space-separated string or an array/],
 		['tls and fetch together', { ...valid, tls: { cert: 'c', key: 'k' }, fetch: globalThis.fetch }, /give tls or fetch, not both/],
+		['an unknown basicAuthEncoding', { ...valid, basicAuthEncoding: 'base64' }, /basicAuthEncoding must be/],
 		['a logger without warn', { ...valid, logger: { debug() {}, info() {}, error() {} } }, /logger.warn must be a function/],
 	])('%s is a TypeError', (_label, options, message) => {
 		expect(() => createTokenManager(options as unknown as TokenManagerOptions)).toThrowError(TypeError)

@@ -17,11 +17,19 @@ describe('juno', () => {
 		const endpoint = recorder(() => [200, { access_token: jwt({ exp: now + lifetime }), token_type: 'bearer', expires_in: lifetime - 1, scope: 'all' }])
 		nock(origin).post('/authorization-server/oauth/token').reply(endpoint.reply)
 		const options = juno({ environment, clientId: 'id', clientSecret: 'secret' })
-		expect(options.rateLimit).toEqual({ limit: 5, interval: 60_000 })
+		expect(options.rateLimit).toEqual({ limit: 10, interval: 60_000 })
 		const token = await createTokenManager(options).getToken()
 		expect(token).toMatchObject({ tokenType: 'Bearer', expiresAt: (now + lifetime) * 1000, scope: ['all'] })
 		expect(endpoint.seen[0]?.headers.get('authorization')).toBe(`Basic ${Buffer.from('id:secret').toString('base64')}`)
 		expect(endpoint.seen[0]?.form).toEqual({ grant_type: 'client_credentials' })
+	})
+
+	it('encodes Basic credentials as Juno documents them (raw id:secret), not form-urlencoded', async () => {
+		// The credentials and header of Juno's own curl example.
+		const endpoint = recorder(() => [200, { access_token: 'x', token_type: 'bearer', expires_in: 60 }])
+		nock('https://sandbox.boletobancario.com').post('/authorization-server/oauth/token').reply(endpoint.reply)
+		await createTokenManager(juno({ environment: 'sandbox', clientId: 'jE5dH1bE2A6aThDZ', clientSecret: '39irScjWZlbGBwXBP_k+EmFf7|[SMw%x' })).getToken()
+		expect(endpoint.seen[0]?.headers.get('authorization')).toBe('Basic akU1ZEgxYkUyQTZhVGhEWjozOWlyU2NqV1psYkdCd1hCUF9rK0VtRmY3fFtTTXcleA==')
 	})
 
 	it('rejects an unknown environment', () => {
@@ -73,6 +81,13 @@ describe('bs2', () => {
 		expect(token.scope).toEqual(['cob.read', 'cob.write'])
 		expect(endpoint.seen[0]?.form).toEqual({ grant_type: 'client_credentials', scope: 'cob.read cob.write' })
 		expect(endpoint.seen[0]?.headers.get('authorization')).toMatch(/^Basic /)
+	})
+
+	it("sends 'Basic ' + base64(clientId:secretKey) unencoded, as BS2 documents", async () => {
+		const endpoint = recorder(() => [200, { access_token: 'x', token_type: 'Bearer', expires_in: 300 }])
+		nock('https://apihmz.bancobonsucesso.com.br').post('/auth/oauth/v2/token').reply(endpoint.reply)
+		await createTokenManager(bs2({ environment: 'homologation', clientId: 'id', clientSecret: 'a+b/c=', scope: 'cob.read' })).getToken()
+		expect(endpoint.seen[0]?.headers.get('authorization')).toBe(`Basic ${Buffer.from('id:a+b/c=').toString('base64')}`)
 	})
 
 	it('production needs tokenUrl: the host is not published', () => {

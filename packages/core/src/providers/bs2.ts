@@ -50,6 +50,8 @@ function secretOptions(options: Bs2Options, provider: string): ClientSecretOptio
 		clientId: requireString(options.clientId, provider, 'clientId'),
 		clientSecret: requireString(options.clientSecret, provider, 'clientSecret'),
 		clientAuth: 'client_secret_basic',
+		// BS2 documents 'Basic ' + base64(clientId:secretKey), unencoded.
+		basicAuthEncoding: 'raw',
 		scope,
 		...BS2_TIMING,
 	}

@@ -19,7 +19,7 @@ const TOKEN_URLS = {
 /**
  * Juno (boletobancario.com): client_credentials with HTTP Basic; JWT access tokens (their `exp`
  * decides expiry) living 86 400 s in sandbox and 3 600 s in production. Juno warns that "massive
- * requests" to the token endpoint get a client blocked, so token requests are capped at 5 a minute.
+ * requests" to the token endpoint get a client blocked, so token requests are capped at 10 a minute (single flight needs one per token lifetime).
  */
 export function juno(options: JunoOptions): ClientSecretOptions {
 	const environment = resolveEnvironment(options?.environment, 'juno')
@@ -28,6 +28,8 @@ export function juno(options: JunoOptions): ClientSecretOptions {
 		clientId: requireString(options.clientId, 'juno', 'clientId'),
 		clientSecret: requireString(options.clientSecret, 'juno', 'clientSecret'),
 		clientAuth: 'client_secret_basic',
-		rateLimit: { limit: 5, interval: 60_000 },
+		// Juno's own example sends id:secret as they are, not form-urlencoded.
+		basicAuthEncoding: 'raw',
+		rateLimit: { limit: 10, interval: 60_000 },
 	}
 }

@@ -65,9 +65,9 @@ export interface BaseTokenManagerOptions {
 	clientId: string
 	/** Default scope, space-separated string or array. */
 	scope?: string | readonly string[] | undefined
-	/** Refresh in the background when a token has less than this left, in ms. Default 60 000 (capped at half the token's lifetime). */
+	/** Refresh in the background when a token has less than this left, in ms. Default 60 000. A token living less than this refreshes at half its life. */
 	refreshAhead?: number | undefined
-	/** Never hand out a token with less than this left, in ms. Default 10 000 (capped at a quarter of the lifetime). */
+	/** Never hand out a token with less than this left, in ms. Default 10 000. A token living less than this retires at three quarters of its life. */
 	expiryMargin?: number | undefined
 	/** Lifetime when neither a JWT `exp` nor `expires_in` says, in ms. Default 300 000. */
 	defaultLifetime?: number | undefined
@@ -109,6 +109,13 @@ export interface ClientSecretOptions extends BaseTokenManagerOptions {
 	/** Default `'client_secret_basic'`. */
 	clientAuth?: 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | undefined
 	clientSecret: string
+	/**
+	 * `client_secret_basic` only: how id and secret are encoded before base64. RFC 6749 §2.3.1 says
+	 * form-urlencoded (the default; spec-following servers decode it). Some providers (Juno, BS2)
+	 * document the raw `id:secret` instead; their presets set `'raw'`. The two differ only for
+	 * credentials with characters such as `+ % & : /` or spaces.
+	 */
+	basicAuthEncoding?: 'form-urlencoded' | 'raw' | undefined
 	/** `client_secret_jwt` only: HMAC algorithm. Default HS256. */
 	algorithm?: 'HS256' | 'HS384' | 'HS512' | undefined
 	/** JWT assertion audience. Default: the token endpoint. */
