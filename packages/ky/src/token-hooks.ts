@@ -1,14 +1,16 @@
 import type { TokenRequest } from '@tokenwarden/core'
 import type { BeforeErrorState, Hooks, InitHook, Options } from 'ky'
-import { originOf } from '@tokenwarden/core/adapter'
-import { type AdapterSettings, requestTokenOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
+import { type AdapterSettings, originOf, requestTokenOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
+import { baseOrigin } from './base-origin.js'
 import type { TokenHooksOptions, TokenSource } from './types/options.js'
 
 type Fetch = NonNullable<Options['fetch']>
 
 /** One ky call, keyed by its `context`, which ky creates afresh for every call and keeps across its retries. */
 interface Call {
-	owner: AdapterSettings
+	/** The installation that claimed the call. */
+	owner: object
+	settings: AdapterSettings
 	/** A token went out: its errors get the request hidden. */
 	sent: boolean
 	/** The one retry after a 401 was made. */
@@ -24,12 +26,28 @@ export const ownHooks = new WeakSet<object>()
  * ky hooks that send `Authorization: <type> <token>` from the manager to the allowed origins
  * ([RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1)) and, after a 401 from one
  * ([RFC 6750 §3.1](https://www.rfc-editor.org/rfc/rfc6750#section-3.1)), drop that token and retry once.
- * Hooks cannot see the client's `baseUrl`, so `origins` is required; {@link withTokens} takes it from the client.
+ * Without `origins`, tokens go to the origin of the `baseUrl` / `prefix` each call is made with (ky hands
+ * its options to `init` hooks); a call with neither fails with a TypeError rather than guess.
  *
  * @throws TypeError when the options are wrong.
  */
-export function tokenHooks(manager: TokenSource, options: TokenHooksOptions): Hooks {
-	return createHooks(resolveAdapterSettings(manager, options, undefined, 'tokenHooks'))
+export function tokenHooks(manager: TokenSource, options?: TokenHooksOptions): Hooks {
+	if (options?.origins !== undefined) {
+		const settings = resolveAdapterSettings(manager, options, undefined, 'tokenHooks')
+		return createHooks(() => settings)
+	}
+	// Check everything but the origin now, so a mistake still surfaces where the hooks are made.
+	resolveAdapterSettings(manager, options, 'https://origin.checked.per.call', 'tokenHooks')
+	const byOrigin = new Map<string | undefined, AdapterSettings>()
+	return createHooks((callOptions) => {
+		const origin = baseOrigin(callOptions)
+		let settings = byOrigin.get(origin)
+		if (settings === undefined) {
+			settings = resolveAdapterSettings(manager, options, origin, 'tokenHooks')
+			byOrigin.set(origin, settings)
+		}
+		return settings
+	})
 }
 
 /**
@@ -38,8 +56,8 @@ export function tokenHooks(manager: TokenSource, options: TokenHooksOptions): Ho
  * hook and ky retry, so its origin is the one checked) and the response status without the response
  * clone that ky makes for each `afterResponse` hook, which costs more than everything else here.
  */
-export function createHooks(settings: AdapterSettings): Hooks {
-	const { manager, origins, retryUnauthorized } = settings
+export function createHooks(settingsFor: (options: Options) => AdapterSettings): Hooks {
+	const installation = {}
 
 	const init: InitHook = (options) => {
 		// ky gives init hooks a fresh context object per call (ky's own `{}` when the call has none).
@@ -48,7 +66,9 @@ export function createHooks(settings: AdapterSettings): Hooks {
 		// Another installation on the chain may have claimed the call already: the first one wins.
 		if (calls.has(context)) return
 		let request: TokenRequest | false
+		let settings: AdapterSettings
 		try {
+			settings = settingsFor(options)
 			request = requestTokenOf(context.tokenwarden, settings.defaults, 'context.tokenwarden')
 		} catch (error) {
 			// init hooks throw synchronously out of `ky()`; reject the call instead, like any other failure.
@@ -56,12 +76,13 @@ export function createHooks(settings: AdapterSettings): Hooks {
 			return
 		}
 		if (request === false) return
-		const call: Call = { owner: settings, sent: false, retried: false }
+		const call: Call = { owner: installation, settings, sent: false, retried: false }
 		calls.set(context, call)
 		options.fetch = tokenFetch(options.fetch ?? globalThis.fetch.bind(globalThis), request, call, replayableBody(options))
 	}
 
 	function tokenFetch(send: Fetch, tokenRequest: TokenRequest, call: Call, replayable: boolean): Fetch {
+		const { manager, origins, retryUnauthorized } = call.settings
 		return async (input, init) => {
 			const request = input instanceof Request ? input : new Request(input, init)
 			if (!origins.has(originOf(request.url) ?? '')) return send(request, init)
@@ -93,7 +114,7 @@ export function createHooks(settings: AdapterSettings): Hooks {
 	 */
 	function beforeError({ error, options }: BeforeErrorState): Error {
 		const call = calls.get(options.context)
-		if (call?.owner === settings && call.sent && Object.hasOwn(error, 'request')) {
+		if (call?.owner === installation && call.sent && Object.hasOwn(error, 'request')) {
 			Object.defineProperty(error, 'request', { enumerable: false })
 		}
 		return error

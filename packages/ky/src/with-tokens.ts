@@ -1,6 +1,6 @@
-import { type Hooks, type KyInstance, type Options, replaceOption } from 'ky'
-import { originOf } from '@tokenwarden/core/adapter'
+import { type Hooks, type KyInstance, replaceOption } from 'ky'
 import { resolveAdapterSettings } from '@tokenwarden/core/adapter'
+import { baseOrigin } from './base-origin.js'
 import { createHooks, ownHooks } from './token-hooks.js'
 import type { TokenSource, WithTokensOptions } from './types/options.js'
 
@@ -15,19 +15,8 @@ export function withTokens(client: KyInstance, manager: TokenSource, options?: W
 	if (typeof client?.extend !== 'function') throw new TypeError('tokenwarden: withTokens needs a ky instance (ky, ky.create() or .extend())')
 	return client.extend((parent) => {
 		const settings = resolveAdapterSettings(manager, options, baseOrigin(parent), 'withTokens')
-		return { hooks: replaceOption(withoutOwn(parent.hooks, createHooks(settings))) }
+		return { hooks: replaceOption(withoutOwn(parent.hooks, createHooks(() => settings))) }
 	})
-}
-
-/** The origin requests with a relative input go to: ky joins `prefix` and input, then resolves against `baseUrl`. */
-function baseOrigin({ baseUrl, prefix }: Options): string | undefined {
-	const base = baseUrl === undefined ? undefined : String(baseUrl)
-	if (prefix === undefined || String(prefix) === '') return originOf(base)
-	try {
-		return originOf(new URL(String(prefix), base))
-	} catch {
-		return undefined
-	}
 }
 
 /** The parent's hooks with an earlier installation taken out, and the new one after them. */

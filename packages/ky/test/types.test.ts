@@ -22,13 +22,15 @@ describe('types', () => {
 		expectTypeOf(call).parameter(0).toEqualTypeOf<KyInstance>()
 	})
 
-	test('withTokens returns a ky instance; tokenHooks returns ky hooks and needs origins', () => {
+	test('withTokens returns a ky instance; tokenHooks returns ky hooks, origins optional', () => {
 		const install = () => withTokens(ky.create({ baseUrl: 'https://api.example.com' }), tokens, { scope: 'cob.read' })
 		expectTypeOf(install).returns.toEqualTypeOf<KyInstance>()
 		expectTypeOf(tokenHooks).returns.toEqualTypeOf<Hooks>()
-		expectTypeOf<TokenHooksOptions['origins']>().toEqualTypeOf<readonly string[]>()
-		// @ts-expect-error: origins is required
-		const missing = () => tokenHooks(tokens, {})
-		expectTypeOf(missing).returns.toEqualTypeOf<Hooks>()
+		expectTypeOf<TokenHooksOptions['origins']>().toEqualTypeOf<readonly string[] | undefined>()
+		const fromBaseUrl = () => ky.create({ baseUrl: 'https://api.example.com', hooks: tokenHooks(tokens, { scope: 'cob.read' }) })
+		expectTypeOf(fromBaseUrl).returns.toEqualTypeOf<KyInstance>()
+		// @ts-expect-error: scope is a string or an array of strings
+		const wrongScope = () => tokenHooks(tokens, { scope: 42 })
+		expectTypeOf(wrongScope).returns.toEqualTypeOf<Hooks>()
 	})
 })

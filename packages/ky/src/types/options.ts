@@ -15,8 +15,9 @@ export type TokenwardenContext = {
 /** Options of {@link withTokens}: `scope`, `subject`, `origins` (beyond the client's base URL), `retryUnauthorized`. */
 export interface WithTokensOptions extends AdapterOptions {}
 
-/** Options of {@link tokenHooks}: hooks do not know the client they end up on, so `origins` is required. */
-export interface TokenHooksOptions extends WithTokensOptions {
-	origins: readonly string[]
-}
+/**
+ * Options of {@link tokenHooks}: the same as {@link WithTokensOptions}. Without `origins`, tokens go to
+ * the `baseUrl` / `prefix` origin each call is made with; a call with neither fails with a TypeError.
+ */
+export interface TokenHooksOptions extends WithTokensOptions {}
 
