@@ -24,6 +24,7 @@ export class TokenWardenError extends Error {
 		return json
 	}
 
+	/** What `util.inspect` and `console.log` show: the stack and the secret-free {@link TokenWardenError.toJSON} fields. */
 	[inspect.custom](): string {
 		return `${this.stack ?? `${this.name}: ${this.message}`}\n${inspect(this.toJSON(), { depth: 3 })}`
 	}

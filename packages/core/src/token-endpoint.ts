@@ -69,7 +69,7 @@ async function attemptOnce(
 	context: TokenEndpointContext,
 	url: string,
 	params: Readonly<Record<string, string>>,
-	redact: (text: string) => string,
+	requestRedact: (text: string) => string,
 	attempt: number,
 ): Promise<Attempt> {
 	const body = new URLSearchParams(params)
@@ -79,6 +79,10 @@ async function attemptOnce(
 	} catch (error) {
 		return { ok: false, error: error as Error, retryable: false }
 	}
+	// What this attempt's authentication added (a fresh client assertion, the Basic credentials) is as
+	// secret as the rest: mask it too wherever the server quotes the request back.
+	const sent = [body.get('client_assertion') ?? '', headers.get('authorization')?.replace(/^\S+\s+/, '') ?? '']
+	const redact = (text: string) => requestRedact(maskAll(text, sent))
 	const controller = new AbortController()
 	const timer = context.clock.setTimeout(() => controller.abort(), context.timeout)
 	let response: Response

@@ -37,6 +37,26 @@ describe('secrets never leak', () => {
 		}
 	})
 
+	it('masks the client assertion and the Basic credentials when the server quotes them back', async () => {
+		const { createTokenManager } = await import('@tokenwarden/core')
+		const { generateKeyPairSync } = await import('node:crypto')
+		const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+		let assertion = ''
+		nock(ISSUER)
+			.post(TOKEN_PATH)
+			.reply(async (request: Request) => {
+				assertion = new URLSearchParams(await request.text()).get('client_assertion') ?? ''
+				return [400, { error: 'invalid_client', error_description: `bad assertion ${assertion}` }]
+			})
+		const tokens = createTokenManager({ tokenUrl: `${ISSUER}${TOKEN_PATH}`, clientId: 'c', clientAuth: 'private_key_jwt', privateKey, algorithm: 'ES256' })
+		const error = await tokens.getToken().catch((caught: unknown) => caught)
+		expect(assertion.length).toBeGreaterThan(50)
+		expect(everyRendering(error)).not.toContain(assertion)
+		nock(ISSUER).post(TOKEN_PATH).reply(401, { error: 'invalid_client', error_description: `Basic ${BASIC} rejected` })
+		const basicError = await setup().tokens.getToken().catch((caught: unknown) => caught)
+		expect(everyRendering(basicError)).not.toContain(BASIC)
+	})
+
 	it('masks the access token when a token is logged, serialised or snapshotted', async () => {
 		nock(ISSUER).post(TOKEN_PATH).reply(200, { access_token: 'very-secret-access-token', token_type: 'Bearer', expires_in: 60 })
 		const lines: string[] = []

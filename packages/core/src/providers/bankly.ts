@@ -14,6 +14,8 @@ export interface BanklyOptions {
 	/** Partner certificate: selects the mutual TLS endpoint with tls_client_auth (RFC 8705). */
 	tls?: TlsOptions | undefined
 	tokenUrl?: string | undefined
+	/** Authorization endpoint, for the consent flow (the provider documents none). */
+	authorizeUrl?: string | undefined
 }
 
 // Bankly "Token" page (shared/seeds/001): POST https://login.sandbox.bankly.com.br/connect/token;
@@ -48,6 +50,7 @@ export function bankly(options: BanklyOptions): ClientSecretOptions | TlsClientA
 		scope,
 		maxScopes: BANKLY_MAX_SCOPES,
 		rateLimit: { limit: 10, interval: 60_000 },
+		...(options.authorizeUrl === undefined ? {} : { authorizeUrl: options.authorizeUrl }),
 	}
 	if (options.tls !== undefined && options.clientSecret === undefined) {
 		return {

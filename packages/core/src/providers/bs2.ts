@@ -18,13 +18,13 @@ export interface Bs2Options {
 	scope: string | readonly string[]
 	/** Required in production (the host is not published). */
 	tokenUrl?: string | undefined
+	/** Authorization endpoint override (bs2Banking has BS2's homologation one built in). */
+	authorizeUrl?: string | undefined
 }
 
 /** Options of the {@link bs2Banking} preset. */
 export interface Bs2BankingOptions extends Bs2Options {
 	redirectUri: string
-	/** Required in production (the host is not published). */
-	authorizeUrl?: string | undefined
 }
 
 /**
@@ -54,6 +54,7 @@ function secretOptions(options: Bs2Options, provider: string): ClientSecretOptio
 		basicAuthEncoding: 'raw',
 		scope,
 		...BS2_TIMING,
+		...(options.authorizeUrl === undefined ? {} : { authorizeUrl: options.authorizeUrl }),
 	}
 }
 

@@ -7,6 +7,8 @@ export interface JunoOptions {
 	clientId: string
 	clientSecret: string
 	tokenUrl?: string | undefined
+	/** Authorization endpoint, for the consent flow (the provider documents none). */
+	authorizeUrl?: string | undefined
 }
 
 // Juno "Generating an Authorization Server" (shared/seeds/000) shows the sandbox URL in its curl example;
@@ -31,5 +33,6 @@ export function juno(options: JunoOptions): ClientSecretOptions {
 		// Juno's own example sends id:secret as they are, not form-urlencoded.
 		basicAuthEncoding: 'raw',
 		rateLimit: { limit: 10, interval: 60_000 },
+		...(options.authorizeUrl === undefined ? {} : { authorizeUrl: options.authorizeUrl }),
 	}
 }

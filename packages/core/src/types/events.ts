@@ -57,6 +57,7 @@ export interface InvalidateEvent {
 	key: string
 }
 
+/** Every event the manager reports to `onEvent`, told apart by `type`. */
 export type TokenWardenEvent =
 	| TokenEvent
 	| RefreshErrorEvent
@@ -68,8 +69,12 @@ export type TokenWardenEvent =
 
 /** Console-compatible logger. */
 export interface Logger {
+	/** Detail for diagnosis, off in most setups. */
 	debug(message: string, data?: Record<string, unknown>): void
+	/** Normal operation worth a line. */
 	info(message: string, data?: Record<string, unknown>): void
+	/** Something works but is not as it should be (for example an http token URL). */
 	warn(message: string, data?: Record<string, unknown>): void
+	/** Something failed. */
 	error(message: string, data?: Record<string, unknown>): void
 }

@@ -14,8 +14,11 @@ export type ClientAuthMethod =
 
 /** A clock: epoch milliseconds and timers. Inject one in tests, or rely on fake timers with the default. */
 export interface Clock {
+	/** The current time in epoch milliseconds, like `Date.now()`. */
 	now(): number
+	/** Schedules `callback` after `ms` milliseconds, like the global `setTimeout`; returns a handle for `clearTimeout`. */
 	setTimeout(callback: () => void, ms: number): unknown
+	/** Cancels a timer made by this clock's `setTimeout`. */
 	clearTimeout(handle: unknown): void
 }
 
@@ -82,6 +85,7 @@ export interface BaseTokenManagerOptions {
 	store?: TokenStore | undefined
 	fetch?: FetchLike | undefined
 	clock?: Clock | undefined
+	/** Receives every {@link TokenWardenEvent}; events never carry a secret. Called synchronously: keep it fast. */
 	onEvent?: ((event: TokenWardenEvent) => void) | undefined
 	logger?: Logger | undefined
 	/** Extra form parameters for every token request (for example `audience` or `resource`). */

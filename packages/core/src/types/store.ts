@@ -47,9 +47,11 @@ export interface StoreLockOptions {
  * copy is missing or stale, so a store is never on the hot path.
  */
 export interface TokenStore {
+	/** The entry stored under `key`, or `undefined` when there is none (or it has expired). */
 	get(key: string): Promise<StoredTokenSet | undefined>
 	/** Writes the entry, unless the stored one has a later `requestedAt` (a late result never overwrites a newer token). */
 	set(key: string, value: StoredTokenSet, options: StoreSetOptions): Promise<void>
+	/** Removes the entry under `key`, whatever it holds; resolves also when there was none. */
 	delete(key: string): Promise<void>
 	/**
 	 * Deletes the entry only while its access token is still `accessToken`.
