@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { inspect } from 'node:util'
 import nock from 'nock'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
 	ConsentRequiredError,
 	createTokenManager,
@@ -14,7 +14,7 @@ import {
 	type TokenManagerOptions,
 	type TokenStore,
 } from '@tokenwarden/core'
-import { CLIENT_ID, CLIENT_SECRET, flush, ISSUER, networkError, opaque, recorder, type SeenRequest, slowly, TOKEN_PATH, TOKEN_URL, useNock } from './helpers.ts'
+import { CLIENT_ID, CLIENT_SECRET, flush, ISSUER, networkError, opaque, recorder, type SeenRequest, setup, slowly, TOKEN_PATH, TOKEN_URL, useFakeTime, useNock } from './helpers.ts'
 
 useNock()
 
@@ -23,30 +23,18 @@ const REDIRECT_URI = 'https://app.example.com/callback'
 const DAY = 24 * 60 * 60 * 1000
 const T0 = Date.parse('2026-03-01T12:00:00Z')
 
-beforeEach(() => {
-	vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] })
-	vi.setSystemTime(T0)
-})
-afterEach(() => {
-	vi.useRealTimers()
-})
+useFakeTime(T0)
 
 function consentManager(overrides: Partial<TokenManagerOptions> = {}) {
-	const events: Array<{ type: string; [key: string]: unknown }> = []
-	const tokens = createTokenManager({
-		tokenUrl: TOKEN_URL,
+	return setup({
 		authorizeUrl: AUTHORIZE_URL,
 		revocationUrl: `${ISSUER}/oauth/revoke`,
 		redirectUri: REDIRECT_URI,
-		clientId: CLIENT_ID,
-		clientSecret: CLIENT_SECRET,
 		scope: 'saldo.read extrato.read',
 		refreshTokenLifetime: 30 * DAY,
 		retry: { limit: 1, delay: 1 },
-		onEvent: (event) => events.push(event as never),
 		...overrides,
-	} as TokenManagerOptions)
-	return { tokens, events }
+	})
 }
 
 /** An authorization server that rotates refresh tokens: each refresh returns a new one and kills the old. */

@@ -1,19 +1,13 @@
 import nock from 'nock'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { InvalidTokenResponseError, type TokenEvent } from '@tokenwarden/core'
-import { ISSUER, jwt, setup, TOKEN_PATH, tokenReplies, useNock } from './helpers.ts'
+import { ISSUER, jwt, setup, TOKEN_PATH, tokenReplies, useFakeTime, useNock } from './helpers.ts'
 
 useNock()
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 
-beforeEach(() => {
-	vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] })
-	vi.setSystemTime(T0)
-})
-afterEach(() => {
-	vi.useRealTimers()
-})
+useFakeTime(T0)
 
 function tokenEvent(events: unknown[]): TokenEvent {
 	return events.find((event) => (event as TokenEvent).type === 'token') as TokenEvent

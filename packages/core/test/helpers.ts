@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { afterEach, beforeEach } from 'vitest'
+import { afterEach, beforeEach, vi } from 'vitest'
 import { createTokenManager, type TokenManagerOptions, type TokenWardenEvent } from '@tokenwarden/core'
 
 export const ISSUER = 'https://auth.example.com'
@@ -62,6 +62,17 @@ export function opaque(count: number, expiresIn: unknown = 3600, extra: Record<s
 /** Replies with a fresh opaque token each call, numbered. */
 export function tokenReplies(expiresIn: unknown = 3600, extra: Record<string, unknown> = {}) {
 	return recorder((_seen, count) => [200, opaque(count, expiresIn, extra)])
+}
+
+/** Fake Date and timeouts for every test of a file, starting at `start`; setImmediate stays real, so I/O still runs. */
+export function useFakeTime(start: number): void {
+	beforeEach(() => {
+		vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] })
+		vi.setSystemTime(start)
+	})
+	afterEach(() => {
+		vi.useRealTimers()
+	})
 }
 
 /** nock for every test file: no real network except loopback, nothing left over. */

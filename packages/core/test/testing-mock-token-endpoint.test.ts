@@ -2,10 +2,10 @@ import { generateKeyPairSync } from 'node:crypto'
 import { inspect } from 'node:util'
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import nock from 'nock'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ConsentRequiredError, createTokenManager, OAuthError, type TokenManagerOptions, type TokenWardenEvent } from '@tokenwarden/core'
 import { createTokenServer, mockTokenEndpoint } from '@tokenwarden/core/testing'
-import { useNock } from './helpers.ts'
+import { useFakeTime, useNock } from './helpers.ts'
 
 useNock()
 
@@ -18,13 +18,7 @@ const CLIENT_ID = 'client-1'
 const CLIENT_SECRET = 's3cr3t:with+special&chars é'
 const T0 = Date.parse('2026-03-01T12:00:00Z')
 
-beforeEach(() => {
-	vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] })
-	vi.setSystemTime(T0)
-})
-afterEach(() => {
-	vi.useRealTimers()
-})
+useFakeTime(T0)
 
 function manager(overrides: Partial<TokenManagerOptions> = {}) {
 	const events: TokenWardenEvent[] = []

@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
 	createTokenManager,
 	InvalidTokenResponseError,
@@ -9,7 +9,7 @@ import {
 	type TokenWardenEvent,
 } from '@tokenwarden/core'
 import { createTokenServer, mockTokenEndpoint, type TokenEndpointFailure } from '@tokenwarden/core/testing'
-import { until, useNock } from './helpers.ts'
+import { until, useFakeTime, useNock } from './helpers.ts'
 
 useNock()
 
@@ -19,13 +19,7 @@ const CLIENT_SECRET = 'client-secret-1'
 const credentials = { tokenUrl: TOKEN_URL, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }
 const T0 = Date.parse('2026-03-01T12:00:00Z')
 
-beforeEach(() => {
-	vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] })
-	vi.setSystemTime(T0)
-})
-afterEach(() => {
-	vi.useRealTimers()
-})
+useFakeTime(T0)
 
 function manager(overrides: Partial<TokenManagerOptions> = {}) {
 	const events: TokenWardenEvent[] = []
