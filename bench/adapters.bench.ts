@@ -152,7 +152,9 @@ async function measure(origin: string): Promise<void> {
 			'within 5%': rate >= 0.95 && cpu >= 0.95 ? 'yes' : 'no',
 		})
 	}
-	console.log(`concurrency ${CONCURRENCY}, ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests per variant, server in a child process; ratios are medians of per-round ratios (CPU-bound ratio: static CPU per request / withTokens CPU per request)`)
+	console.log(
+		`concurrency ${CONCURRENCY}, ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests per variant, server in a child process; ratios are medians of per-round ratios (CPU-bound ratio: static CPU per request / withTokens CPU per request)`,
+	)
 	console.table(rows)
 	console.log(`token requests: ${tokenRequests}; requests carrying the token: ${withToken} of ${total}`)
 	if (withToken !== total) process.exitCode = 1

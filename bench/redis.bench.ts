@@ -136,10 +136,13 @@ async function main(): Promise<void> {
 			const before = tokens.count()
 			const started = performance.now()
 			const replies = (await Promise.all(
-				children.map((child) => new Promise((resolve) => {
-					child.once('message', resolve)
-					child.send({ count: CALLERS })
-				})),
+				children.map(
+					(child) =>
+						new Promise((resolve) => {
+							child.once('message', resolve)
+							child.send({ count: CALLERS })
+						}),
+				),
 			)) as Array<{ tokens: string[]; errors: number; latencies: number[] }>
 			const elapsed = performance.now() - started
 			const latencies = replies.flatMap((reply) => reply.latencies)

@@ -49,9 +49,7 @@ async function junoTour({ tours: { juno }, api, juno: server }: Demo): Promise<v
 		const schemes = [...api.schemes('juno')]
 		expect('sent as "Bearer" (Juno answers token_type "bearer")', schemes.join() === 'Bearer', schemes.join(', '))
 	})
-	await reporter.step('juno', 2, 'the API revokes the token; 40 requests -> a 401 each, one retry each, 1 token request', (expect) =>
-		forced401(juno, expect, { requests: 40 }),
-	)
+	await reporter.step('juno', 2, 'the API revokes the token; 40 requests -> a 401 each, one retry each, 1 token request', (expect) => forced401(juno, expect, { requests: 40 }))
 	await reporter.step('juno', 3, `8 s of requests across ${L} s tokens -> refreshed ahead, no 401, nobody waits`, (expect, progress) =>
 		acrossExpiry(juno, expect, progress, { duration: 8_000, workers: 3, pause: 30, refreshAhead: true, period: L * 1000 - managerTimings.juno.refreshAhead }),
 	)
@@ -76,9 +74,7 @@ async function banklyTour({ tours: { bankly } }: Demo): Promise<void> {
 	await reporter.step('bankly', 2, `a token with ${servers.bankly.maxScopes + 1} scopes -> TypeError, no request`, (expect) =>
 		scopeLimit(bankly, expect, { maxScopes: servers.bankly.maxScopes }),
 	)
-	await reporter.step('bankly', 3, 'the API revokes the token; 40 requests -> a 401 each, one retry each, 1 token request', (expect) =>
-		forced401(bankly, expect, { requests: 40 }),
-	)
+	await reporter.step('bankly', 3, 'the API revokes the token; 40 requests -> a 401 each, one retry each, 1 token request', (expect) => forced401(bankly, expect, { requests: 40 }))
 	await reporter.step('bankly', 4, `8 s of requests across ${L} s tokens -> refreshed ahead, no 401, nobody waits`, (expect, progress) =>
 		acrossExpiry(bankly, expect, progress, { duration: 8_000, workers: 3, pause: 30, refreshAhead: true, period: L * 1000 - managerTimings.bankly.refreshAhead }),
 	)
@@ -87,9 +83,7 @@ async function banklyTour({ tours: { bankly } }: Demo): Promise<void> {
 async function bs2Tour({ tours: { bs2 }, bs2: server }: Demo): Promise<void> {
 	const L = servers.bs2.lifetimeSeconds
 	await reporter.step('bs2', 1, 'burst of 200 concurrent requests -> exactly 1 token request', (expect) => burst(bs2, expect, { requests: 200 }))
-	await reporter.step('bs2', 2, 'the API revokes the token; 40 requests -> a 401 each, one retry each, 1 token request', (expect) =>
-		forced401(bs2, expect, { requests: 40 }),
-	)
+	await reporter.step('bs2', 2, 'the API revokes the token; 40 requests -> a 401 each, one retry each, 1 token request', (expect) => forced401(bs2, expect, { requests: 40 }))
 	await reporter.step('bs2', 3, `6 s of requests across ${L} s tokens that retire their predecessor -> renewed at the margin, no 401`, (expect, progress) =>
 		acrossExpiry(bs2, expect, progress, { duration: 6_000, workers: 1, pause: 20, refreshAhead: false, period: L * 1000 - managerTimings.bs2.expiryMargin }),
 	)
@@ -119,9 +113,17 @@ async function bs2BankingTour({ tours: { bs2Banking }, bs2Banking: server }: Dem
 function printIntro(demo: Demo): void {
 	const { juno, bankly, bs2, bs2Banking } = servers
 	const entries: Array<[string, string, string]> = [
-		['juno', demo.juno.tokenUrl, `Basic auth; JWT access tokens (exp) of ${juno.lifetimeSeconds} s; token_type "bearer"; blocks a client asking more than ${juno.block.limit} tokens in ${juno.block.window / 1000} s`],
+		[
+			'juno',
+			demo.juno.tokenUrl,
+			`Basic auth; JWT access tokens (exp) of ${juno.lifetimeSeconds} s; token_type "bearer"; blocks a client asking more than ${juno.block.limit} tokens in ${juno.block.window / 1000} s`,
+		],
 		['bankly', demo.bankly.tokenUrl, `credentials in the form body; scope required, at most ${bankly.maxScopes}; expires_in as an ISO timestamp (${bankly.lifetimeSeconds} s)`],
-		['bs2', demo.bs2.tokenUrl, `Basic auth + scope; ${bs2.lifetimeSeconds} s tokens; a new token retires the previous one; more than ${bs2.throttle.limit} tokens in ${bs2.throttle.window / 1000} s -> 429`],
+		[
+			'bs2',
+			demo.bs2.tokenUrl,
+			`Basic auth + scope; ${bs2.lifetimeSeconds} s tokens; a new token retires the previous one; more than ${bs2.throttle.limit} tokens in ${bs2.throttle.window / 1000} s -> 429`,
+		],
 		['bs2Banking', demo.bs2Banking.authorizeUrl, `consent (login + SMS code) -> code; ${bs2Banking.lifetimeSeconds} s tokens; refresh tokens rotated; scope required on refresh`],
 		['api', demo.api.origin, 'the resources: 401 for a missing, unknown, expired, revoked or replaced token'],
 	]

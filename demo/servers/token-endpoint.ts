@@ -37,12 +37,11 @@ export class TokenEndpointLog {
 
 	/** Token requests made by the token manager (probes left out), optionally only those after a {@link mark}. */
 	count(filter: { since?: number; grantType?: string; status?: number } = {}): number {
-		return this.records.slice(filter.since ?? 0).filter(
-			(record) =>
-				!record.probe &&
-				(filter.grantType === undefined || record.grantType === filter.grantType) &&
-				(filter.status === undefined || record.status === filter.status),
-		).length
+		return this.records
+			.slice(filter.since ?? 0)
+			.filter(
+				(record) => !record.probe && (filter.grantType === undefined || record.grantType === filter.grantType) && (filter.status === undefined || record.status === filter.status),
+			).length
 	}
 
 	/** From now on, for `ms`, every token request answers 503 with `Retry-After` (RFC 9110 §10.2.3). */

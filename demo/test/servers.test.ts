@@ -98,7 +98,16 @@ describe('bs2 api-banking imitation', () => {
 		const registry = new TokenRegistry()
 		const redirectUri = 'http://127.0.0.1:9/callback'
 		const banking = await started(
-			startBs2Banking({ ...client, redirectUris: [redirectUri], allowedScopes: ['saldo.read'], holder, registry, lifetimeSeconds: 3, throttle: { limit: 20, window: 60_000 }, codeLifetime: 60_000 }),
+			startBs2Banking({
+				...client,
+				redirectUris: [redirectUri],
+				allowedScopes: ['saldo.read'],
+				holder,
+				registry,
+				lifetimeSeconds: 3,
+				throttle: { limit: 20, window: 60_000 },
+				codeLifetime: 60_000,
+			}),
 		)
 		const authorize = new URL(banking.authorizeUrl)
 		for (const [name, value] of Object.entries({ response_type: 'code', client_id: client.clientId, redirect_uri: redirectUri, scope: 'saldo.read', state: 's1' })) {

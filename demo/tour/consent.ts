@@ -21,7 +21,11 @@ export async function consentFlow(tour: ProviderTour, expect: Expect, progress: 
 	for (const hop of hops) progress(`holder: ${hop}`)
 	const code = redirect.searchParams.get('code')
 	const state = redirect.searchParams.get('state')
-	expect('the redirect carries a code and our state', code !== null && state === request.state, code === null ? 'no code' : state === request.state ? 'code, same state' : 'another state')
+	expect(
+		'the redirect carries a code and our state',
+		code !== null && state === request.state,
+		code === null ? 'no code' : state === request.state ? 'code, same state' : 'another state',
+	)
 	const token = await tour.manager.exchangeCode({
 		code: code ?? '',
 		state: state ?? '',
@@ -46,7 +50,12 @@ export function rotation(server: Bs2BankingServer, expect: Expect, since: number
 }
 
 /** A stale copy of a refresh token (here: one already rotated away) is refused; the live grant carries on. */
-export async function spentRefreshToken(tour: ProviderTour, server: Bs2BankingServer, expect: Expect, options: { subject: string; clientId: string; clientSecret: string }): Promise<void> {
+export async function spentRefreshToken(
+	tour: ProviderTour,
+	server: Bs2BankingServer,
+	expect: Expect,
+	options: { subject: string; clientId: string; clientSecret: string },
+): Promise<void> {
 	const spent = server.spentRefreshToken(options.subject)
 	if (spent === undefined) throw new Error('no refresh token has been rotated yet')
 	// The demo plays the stale copy itself (marked as a probe so it is not counted as the manager's).
@@ -82,5 +91,9 @@ export async function consentWithdrawn(tour: ProviderTour, server: Bs2BankingSer
 	const second = await tour.traffic.send(tour, 'axios', { expectFailure: true })
 	const secondError = second.ok ? undefined : second.error
 	const total = tour.server.log.count({ since })
-	expect('the next request fails at once: no loop', secondError instanceof ConsentRequiredError && total === 1, `${second.ok ? '200' : describeError(secondError)}; ${plural(total, 'token request')} in all`)
+	expect(
+		'the next request fails at once: no loop',
+		secondError instanceof ConsentRequiredError && total === 1,
+		`${second.ok ? '200' : describeError(secondError)}; ${plural(total, 'token request')} in all`,
+	)
 }

@@ -70,7 +70,6 @@ export function describeError(error: unknown): string {
 /** A fixed-width text table. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
 	const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
-	const format = (cells: readonly string[]) =>
-		cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')
+	const format = (cells: readonly string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')
 	return [format(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(format)].join('\n')
 }

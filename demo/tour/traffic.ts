@@ -2,7 +2,6 @@
 // whether callers had to wait for a token.
 import type { Token, TokenManager, TokenRequest } from '@tokenwarden/core'
 import type { ApiServer } from '../servers/api.ts'
-import { REQUEST_ID_HEADER } from '../servers/api.ts'
 import type { AuthServer } from '../servers/token-endpoint.ts'
 
 export type Via = 'axios' | 'ky'

@@ -136,9 +136,7 @@ describe('consent flow end to end through the axios adapter', () => {
 		const api = withTokens(axios.create({ baseURL: `${base}/api` }), tokens)
 		const waves = 3
 		for (let wave = 0; wave < waves; wave++) {
-			const responses = await Promise.all(
-				Array.from({ length: 50 }, () => api.get('/saldo', { tokenwarden: { subject: 'account-42' } })),
-			)
+			const responses = await Promise.all(Array.from({ length: 50 }, () => api.get('/saldo', { tokenwarden: { subject: 'account-42' } })))
 			expect(responses.every((response) => response.status === 200)).toBe(true)
 			// Let the access token expire before the next wave.
 			await new Promise((resolve) => setTimeout(resolve, LIFETIME_S * 1000 + 50))

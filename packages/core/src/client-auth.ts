@@ -75,13 +75,7 @@ export function createClientAuthentication(options: TokenManagerOptions, clock: 
 }
 
 /** JWT client assertion ([RFC 7523 §2.2](https://www.rfc-editor.org/rfc/rfc7523#section-2.2)): a fresh one per request, with a unique `jti`. */
-function assertionAuthenticator(
-	options: TokenManagerOptions,
-	clock: Clock,
-	key: KeyObject,
-	algorithm: string,
-	keyId: string | undefined,
-): ClientAuthenticator {
+function assertionAuthenticator(options: TokenManagerOptions, clock: Clock, key: KeyObject, algorithm: string, keyId: string | undefined): ClientAuthenticator {
 	const configured = 'assertionAudience' in options ? options.assertionAudience : undefined
 	if (configured !== undefined && (typeof configured !== 'string' || configured === '')) {
 		throw new TypeError('tokenwarden: assertionAudience must be a non-empty string (the token endpoint URL or the issuer)')

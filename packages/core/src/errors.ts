@@ -59,10 +59,7 @@ export class TokenEndpointError extends TokenWardenError {
 	/** The `Retry-After` the server asked for, in ms, when it was longer than the manager will wait. */
 	readonly retryAfter: number | undefined
 
-	constructor(
-		message: string,
-		fields: { status?: number | undefined; attempts: number; retryAfter?: number | undefined; cause?: unknown },
-	) {
+	constructor(message: string, fields: { status?: number | undefined; attempts: number; retryAfter?: number | undefined; cause?: unknown }) {
 		super(message, fields.cause === undefined ? undefined : { cause: fields.cause })
 		this.status = fields.status
 		this.attempts = fields.attempts
@@ -91,10 +88,7 @@ export class InvalidTokenResponseError extends TokenWardenError {
 	/** For bodies that are not JSON: their start, with known secrets masked (HTML error pages say what went wrong). */
 	readonly bodySnippet: string | undefined
 
-	constructor(
-		message: string,
-		fields: { reason: InvalidTokenResponseReason; status: number; contentType?: string | null | undefined; bodySnippet?: string | undefined },
-	) {
+	constructor(message: string, fields: { reason: InvalidTokenResponseReason; status: number; contentType?: string | null | undefined; bodySnippet?: string | undefined }) {
 		super(message)
 		this.reason = fields.reason
 		this.status = fields.status

@@ -45,8 +45,7 @@ export function computeExpiry(input: ExpiryInput): Expiry {
 		// the end of the second, so the correction can only make expiry earlier than the truth.
 		const raw = input.receivedAt - serverDate
 		clockSkew = raw >= 0 && raw < 1000 ? 0 : raw - 999
-	}
-	else if (claims && typeof claims.iat === 'number' && Number.isFinite(claims.iat)) {
+	} else if (claims && typeof claims.iat === 'number' && Number.isFinite(claims.iat)) {
 		clockSkew = Math.min(0, input.receivedAt - claims.iat * 1000)
 	}
 
@@ -79,10 +78,10 @@ function parseExpiresIn(input: ExpiryInput, clockSkew: number): number {
 		if (Number.isFinite(at)) return at + clockSkew
 	}
 	if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0 || seconds * 1000 > MAX_LIFETIME_MS) {
-		throw new InvalidTokenResponseError(
-			`Token response has an unusable expires_in (${describe(value)}): expected positive seconds up to one year or an ISO-8601 timestamp`,
-			{ reason: 'invalid_expires_in', status: input.status },
-		)
+		throw new InvalidTokenResponseError(`Token response has an unusable expires_in (${describe(value)}): expected positive seconds up to one year or an ISO-8601 timestamp`, {
+			reason: 'invalid_expires_in',
+			status: input.status,
+		})
 	}
 	return input.receivedAt + seconds * 1000
 }

@@ -88,13 +88,7 @@ export class GuardedStore {
 		)
 	}
 
-	async #guard<T>(
-		operation: StoreErrorEvent['operation'],
-		call: () => Promise<T>,
-		fallback: T,
-		limit = this.#timeout,
-		onTimeout?: () => void,
-	): Promise<T> {
+	async #guard<T>(operation: StoreErrorEvent['operation'], call: () => Promise<T>, fallback: T, limit = this.#timeout, onTimeout?: () => void): Promise<T> {
 		try {
 			return await this.#bounded(call, limit, onTimeout)
 		} catch (error) {

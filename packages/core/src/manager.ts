@@ -163,12 +163,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		if (known) return known
 		// An account holder's token without an explicit scope is for what the holder consented to
 		// (the grant's scope), not the manager's default scope, which is for client credentials.
-		const scope =
-			request.scope !== undefined
-				? checkScopeCount(normaliseScope(request.scope), config.maxScopes)
-				: request.subject === undefined
-					? config.scope
-					: CONSENTED_SCOPE
+		const scope = request.scope !== undefined ? checkScopeCount(normaliseScope(request.scope), config.maxScopes) : request.subject === undefined ? config.scope : CONSENTED_SCOPE
 		const target = { key: cacheKey(tokenUrl, clientId, scope, request.subject), scope, subject: request.subject }
 		if (targets.size >= MAX_MEMO_TARGETS) targets.clear()
 		targets.set(memo, target)
@@ -389,11 +384,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		throw new ConsentRequiredError(subject, reason, cause === undefined ? undefined : { cause })
 	}
 
-	function refreshExpiry(
-		response: Pick<TokenResponse, 'refreshToken' | 'refreshExpiresIn'>,
-		previous: StoredTokenSet | undefined,
-		receivedAt: number,
-	): number | undefined {
+	function refreshExpiry(response: Pick<TokenResponse, 'refreshToken' | 'refreshExpiresIn'>, previous: StoredTokenSet | undefined, receivedAt: number): number | undefined {
 		if (response.refreshToken === undefined) return previous?.refreshExpiresAt
 		if (response.refreshExpiresIn !== undefined) return receivedAt + response.refreshExpiresIn
 		return config.refreshTokenLifetime === undefined ? undefined : receivedAt + config.refreshTokenLifetime
@@ -430,7 +421,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 					if (error instanceof OAuthError && error.error === 'invalid_grant') return await consentRequired(subject, 'invalid_grant', error)
 					// A 2xx we could not use may still carry the rotated refresh token: the old one is spent.
 					const rotated = rescuedRefreshToken(error)
-					if (rotated !== undefined) await writeGrant(subject, { ...grant, version: 1, requestedAt, refreshToken: rotated, refreshExpiresAt: refreshExpiry({ refreshToken: rotated, refreshExpiresIn: undefined }, grant, clock.now()) })
+					if (rotated !== undefined)
+						await writeGrant(subject, {
+							...grant,
+							version: 1,
+							requestedAt,
+							refreshToken: rotated,
+							refreshExpiresAt: refreshExpiry({ refreshToken: rotated, refreshExpiresIn: undefined }, grant, clock.now()),
+						})
 					throw error
 				}
 				const receivedAt = clock.now()
@@ -586,10 +584,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			}
 		} catch (error) {
 			if (error instanceof TokenEndpointError) throw error
-			throw new TokenEndpointError(
-				controller.signal.aborted ? `Revocation request timed out after ${config.timeout} ms` : 'Revocation request failed',
-				{ attempts: 1, cause: new Error(redact(maskAll(String((error as Error)?.message), [token]))) },
-			)
+			throw new TokenEndpointError(controller.signal.aborted ? `Revocation request timed out after ${config.timeout} ms` : 'Revocation request failed', {
+				attempts: 1,
+				cause: new Error(redact(maskAll(String((error as Error)?.message), [token]))),
+			})
 		} finally {
 			clock.clearTimeout(timer)
 		}

@@ -110,8 +110,7 @@ export function resolveOptions(options: TokenManagerOptions): ResolvedOptions {
 		timeout: duration(options.timeout ?? DEFAULTS.timeout, 'timeout', 1),
 		concurrency: positiveInteger(options.concurrency ?? DEFAULTS.concurrency, 'concurrency'),
 		consentWarning: duration(options.consentWarning ?? DEFAULTS.consentWarning, 'consentWarning', 0),
-		refreshTokenLifetime:
-			options.refreshTokenLifetime === undefined ? undefined : duration(options.refreshTokenLifetime, 'refreshTokenLifetime', 1),
+		refreshTokenLifetime: options.refreshTokenLifetime === undefined ? undefined : duration(options.refreshTokenLifetime, 'refreshTokenLifetime', 1),
 		scopeOnRefresh: options.scopeOnRefresh ?? true,
 		maxScopes,
 		clock: options.clock ?? systemClock,

@@ -248,8 +248,7 @@ function watch(socket: Socket, presentsCertificate: boolean, failures: FailureLo
 	})
 	// Judged only when nothing else explains the close: a certificate was presented on a new (not
 	// resumed) session, the server sent no ticket and not one byte of an answer.
-	const rejectedSilently = () =>
-		presentsCertificate && alert === undefined && !ticket && socket.bytesRead === 0 && tlsSocket.isSessionReused?.() !== true
+	const rejectedSilently = () => presentsCertificate && alert === undefined && !ticket && socket.bytesRead === 0 && tlsSocket.isSessionReused?.() !== true
 	socket.on('error', (error: Error & { code?: unknown }) => {
 		const code = typeof error.code === 'string' ? error.code : undefined
 		if (code !== undefined && TLS_ERROR.test(code)) {

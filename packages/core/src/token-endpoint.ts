@@ -109,9 +109,7 @@ async function attemptOnce(
 				}),
 			}
 		}
-		const message = timedOut
-			? `Token request timed out after ${context.timeout} ms`
-			: `Token request failed: ${redact(errorMessage(error))}`
+		const message = timedOut ? `Token request timed out after ${context.timeout} ms` : `Token request failed: ${redact(errorMessage(error))}`
 		return {
 			ok: false,
 			retryable: true,

@@ -4,7 +4,6 @@ import nock from 'nock'
 import { describe, expect, it, vi } from 'vitest'
 import {
 	ConsentRequiredError,
-	createTokenManager,
 	memoryStore,
 	OAuthError,
 	StateMismatchError,
@@ -14,7 +13,7 @@ import {
 	type TokenManagerOptions,
 	type TokenStore,
 } from '@tokenwarden/core'
-import { CLIENT_ID, CLIENT_SECRET, flush, ISSUER, networkError, opaque, recorder, type SeenRequest, setup, slowly, TOKEN_PATH, TOKEN_URL, useFakeTime, useNock } from './helpers.ts'
+import { CLIENT_ID, flush, ISSUER, networkError, opaque, recorder, type SeenRequest, setup, slowly, TOKEN_PATH, useFakeTime, useNock } from './helpers.ts'
 
 useNock()
 
@@ -76,7 +75,9 @@ describe('authorizationUrl', () => {
 			redirect_uri: REDIRECT_URI,
 			scope: 'saldo.read',
 			state,
-			code_challenge: createHash('sha256').update(codeVerifier as string).digest('base64url'),
+			code_challenge: createHash('sha256')
+				.update(codeVerifier as string)
+				.digest('base64url'),
 			code_challenge_method: 'S256',
 			prompt: 'consent',
 		})
@@ -145,9 +146,7 @@ describe('refresh with rotating refresh tokens', () => {
 		const { tokens } = consentManager()
 		await consent(tokens)
 		vi.setSystemTime(T0 + 301_000)
-		const results = await Promise.all(
-			Array.from({ length: 200 }, (_, i) => tokens.getToken({ subject: 'account-42', forceRefresh: i % 2 === 0 })),
-		)
+		const results = await Promise.all(Array.from({ length: 200 }, (_, i) => tokens.getToken({ subject: 'account-42', forceRefresh: i % 2 === 0 })))
 		expect(new Set(results.map((token) => token.accessToken))).toEqual(new Set(['at-2']))
 		expect(server.refreshes()).toHaveLength(1)
 	})
@@ -188,9 +187,7 @@ describe('refresh with rotating refresh tokens', () => {
 	})
 
 	it('takes the refresh token lifetime from refresh_expires_in when present', async () => {
-		nock(ISSUER)
-			.post(TOKEN_PATH)
-			.reply(200, { access_token: 'a', token_type: 'Bearer', expires_in: 60, refresh_token: 'r', refresh_expires_in: 7200 })
+		nock(ISSUER).post(TOKEN_PATH).reply(200, { access_token: 'a', token_type: 'Bearer', expires_in: 60, refresh_token: 'r', refresh_expires_in: 7200 })
 		const { tokens } = consentManager()
 		await consent(tokens)
 		expect((await tokens.consent({ subject: 'account-42' }))?.refreshExpiresAt).toBe(T0 + 7_200_000)

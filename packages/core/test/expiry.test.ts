@@ -16,7 +16,9 @@ function tokenEvent(events: unknown[]): TokenEvent {
 describe('expiry', () => {
 	it('takes expiry from a JWT exp claim over expires_in', async () => {
 		const exp = T0 / 1000 + 600
-		nock(ISSUER).post(TOKEN_PATH).reply(200, { access_token: jwt({ exp }), token_type: 'Bearer', expires_in: 86_400 })
+		nock(ISSUER)
+			.post(TOKEN_PATH)
+			.reply(200, { access_token: jwt({ exp }), token_type: 'Bearer', expires_in: 86_400 })
 		const { tokens, events } = setup()
 		const token = await tokens.getToken()
 		expect(token.expiresAt).toBe(exp * 1000)
@@ -76,11 +78,7 @@ describe('expiry', () => {
 		const issuerNow = T0 - 30_000
 		nock(ISSUER)
 			.post(TOKEN_PATH)
-			.reply(
-				200,
-				{ access_token: 'opaque', token_type: 'Bearer', expires_in: new Date(issuerNow + 3_600_000).toISOString() },
-				{ Date: new Date(issuerNow).toUTCString() },
-			)
+			.reply(200, { access_token: 'opaque', token_type: 'Bearer', expires_in: new Date(issuerNow + 3_600_000).toISOString() }, { Date: new Date(issuerNow).toUTCString() })
 		const { tokens } = setup()
 		expect((await tokens.getToken()).expiresAt).toBe(T0 + 3_600_000 - 999)
 	})

@@ -84,7 +84,7 @@ describe('memoryStore', () => {
 		expect(await store.get('k')).toBeUndefined()
 	})
 
-	it('never replaces an entry with an older request\'s result', async () => {
+	it("never replaces an entry with an older request's result", async () => {
 		const store = memoryStore()
 		await store.set('k', access('newer', 200), { ttl: 60_000 })
 		await store.set('k', access('older', 100), { ttl: 60_000 })

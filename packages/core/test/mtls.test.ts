@@ -204,7 +204,9 @@ describe('mutual TLS at the token endpoint (tls_client_auth, RFC 8705 §2)', () 
 		const { tokens, events } = manager({ tls: { ...certs.client, ca: certs.otherCa.cert } })
 		const error = await tokens.getToken().catch((caught: unknown) => caught)
 		expect(error).toBeInstanceOf(TokenEndpointError)
-		expect((error as TokenEndpointError).message).toMatch(/TLS handshake .* failed \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/)
+		expect((error as TokenEndpointError).message).toMatch(
+			/TLS handshake .* failed \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/,
+		)
 		expect((error as TokenEndpointError).attempts).toBe(1)
 		expect(events.filter((event) => event.type === 'retry')).toEqual([])
 	})

@@ -65,9 +65,7 @@ describe('bankly', () => {
 	it('uses the mutual TLS endpoint with tls_client_auth when given a certificate and no secret', () => {
 		const options = bankly({ environment: 'production', clientId: 'id', scope: 'a', tls: { cert: 'c', key: 'k' } })
 		expect(options).toMatchObject({ tokenUrl: 'https://auth-mtls.bankly.com.br/oauth2/token', clientAuth: 'tls_client_auth' })
-		expect(bankly({ environment: 'sandbox', clientId: 'id', scope: 'a', tls: { cert: 'c', key: 'k' } }).tokenUrl).toBe(
-			'https://auth-mtls.sandbox.bankly.com.br/oauth2/token',
-		)
+		expect(bankly({ environment: 'sandbox', clientId: 'id', scope: 'a', tls: { cert: 'c', key: 'k' } }).tokenUrl).toBe('https://auth-mtls.sandbox.bankly.com.br/oauth2/token')
 	})
 })
 

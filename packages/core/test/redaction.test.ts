@@ -21,10 +21,16 @@ function collectingLogger(lines: string[]): Logger {
 describe('secrets never leak', () => {
 	it.each([
 		['an OAuth error', () => nock(ISSUER).post(TOKEN_PATH).reply(401, { error: 'invalid_client', error_description: 'bad credentials' })],
-		['an HTML page that echoes the request', () => nock(ISSUER).post(TOKEN_PATH).reply(200, `<html><title>Denied ${CLIENT_SECRET} Basic ${BASIC}</title></html>`, { 'Content-Type': 'text/html' })],
+		[
+			'an HTML page that echoes the request',
+			() => nock(ISSUER).post(TOKEN_PATH).reply(200, `<html><title>Denied ${CLIENT_SECRET} Basic ${BASIC}</title></html>`, { 'Content-Type': 'text/html' }),
+		],
 		['a 500 after retries', () => nock(ISSUER).post(TOKEN_PATH).times(3).reply(500, `secret was ${CLIENT_SECRET}`)],
 		['a network error', () => nock(ISSUER).post(TOKEN_PATH).times(3).replyWithError(networkError())],
-		['a 2xx body that is unusable but carries a token', () => nock(ISSUER).post(TOKEN_PATH).reply(200, { access_token: 'leaky-access-token-value', token_type: 'mac', refresh_token: 'leaky-refresh-token' })],
+		[
+			'a 2xx body that is unusable but carries a token',
+			() => nock(ISSUER).post(TOKEN_PATH).reply(200, { access_token: 'leaky-access-token-value', token_type: 'mac', refresh_token: 'leaky-refresh-token' }),
+		],
 	])('in %s: error message, cause, JSON, inspect, logs and events', async (_label, arrange) => {
 		arrange()
 		const lines: string[] = []
@@ -52,8 +58,12 @@ describe('secrets never leak', () => {
 		const error = await tokens.getToken().catch((caught: unknown) => caught)
 		expect(assertion.length).toBeGreaterThan(50)
 		expect(everyRendering(error)).not.toContain(assertion)
-		nock(ISSUER).post(TOKEN_PATH).reply(401, { error: 'invalid_client', error_description: `Basic ${BASIC} rejected` })
-		const basicError = await setup().tokens.getToken().catch((caught: unknown) => caught)
+		nock(ISSUER)
+			.post(TOKEN_PATH)
+			.reply(401, { error: 'invalid_client', error_description: `Basic ${BASIC} rejected` })
+		const basicError = await setup()
+			.tokens.getToken()
+			.catch((caught: unknown) => caught)
 		expect(everyRendering(basicError)).not.toContain(BASIC)
 	})
 

@@ -67,7 +67,15 @@ describe('client_credentials', () => {
 			},
 		])
 		expect(endpoint.issued).toEqual([
-			{ accessToken: 'access-1', refreshToken: undefined, grantType: 'client_credentials', scope: ['cob.read', 'cob.write'], subject: undefined, issuedAt: T0, expiresAt: T0 + 300_000 },
+			{
+				accessToken: 'access-1',
+				refreshToken: undefined,
+				grantType: 'client_credentials',
+				scope: ['cob.read', 'cob.write'],
+				subject: undefined,
+				issuedAt: T0,
+				expiresAt: T0 + 300_000,
+			},
 		])
 		endpoint.done()
 	})
@@ -286,9 +294,7 @@ describe('authorization_code and refresh_token', () => {
 		await consent(tokens, endpoint, 'account-1')
 		await consent(tokens, endpoint, 'account-2')
 		await tokens.revoke({ subject: 'account-1' })
-		expect(endpoint.revocations).toEqual([
-			{ token: 'refresh-1', tokenTypeHint: 'refresh_token', clientId: CLIENT_ID, clientAuth: 'client_secret_basic', at: T0, status: 200 },
-		])
+		expect(endpoint.revocations).toEqual([{ token: 'refresh-1', tokenTypeHint: 'refresh_token', clientId: CLIENT_ID, clientAuth: 'client_secret_basic', at: T0, status: 200 }])
 		endpoint.revokeRefreshTokens()
 		await expect(tokens.getToken({ subject: 'account-2', forceRefresh: true })).rejects.toBeInstanceOf(ConsentRequiredError)
 		endpoint.done()

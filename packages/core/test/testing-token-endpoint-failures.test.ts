@@ -1,13 +1,6 @@
 import nock from 'nock'
 import { describe, expect, it, vi } from 'vitest'
-import {
-	createTokenManager,
-	InvalidTokenResponseError,
-	OAuthError,
-	TokenEndpointError,
-	type TokenManagerOptions,
-	type TokenWardenEvent,
-} from '@tokenwarden/core'
+import { createTokenManager, InvalidTokenResponseError, OAuthError, TokenEndpointError, type TokenManagerOptions, type TokenWardenEvent } from '@tokenwarden/core'
 import { createTokenServer, mockTokenEndpoint, type TokenEndpointFailure } from '@tokenwarden/core/testing'
 import { until, useFakeTime, useNock } from './helpers.ts'
 
@@ -90,7 +83,9 @@ describe('failNext', () => {
 	it("answers 'html' with a sign-in page, as a misrouted gateway does", async () => {
 		const endpoint = mockTokenEndpoint(credentials)
 		endpoint.failNext('html')
-		const error = await manager().tokens.getToken().catch((caught: unknown) => caught)
+		const error = await manager()
+			.tokens.getToken()
+			.catch((caught: unknown) => caught)
 		expect(error).toBeInstanceOf(InvalidTokenResponseError)
 		expect(error).toMatchObject({ reason: 'html', status: 200, bodySnippet: 'Sign in' })
 		endpoint.done()
@@ -170,7 +165,9 @@ describe('cleanup', () => {
 		endpoint.done()
 		expect(nock.activeMocks()).toEqual(['GET https://api.example.com:443/ping'])
 		// Net connect is off in these tests: with the interceptor gone the request cannot go anywhere.
-		const error = await manager({ retry: false }).tokens.getToken().catch((caught: unknown) => caught)
+		const error = await manager({ retry: false })
+			.tokens.getToken()
+			.catch((caught: unknown) => caught)
 		expect(error).toBeInstanceOf(TokenEndpointError)
 		expect(endpoint.count()).toBe(1)
 		endpoint.close()

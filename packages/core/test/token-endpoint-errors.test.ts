@@ -133,7 +133,9 @@ describe('retries', () => {
 
 describe('timeouts and abort', () => {
 	it('times out a hanging attempt and retries it', async () => {
-		nock(ISSUER).post(TOKEN_PATH).reply(slowly(500, [200, opaque(99)]))
+		nock(ISSUER)
+			.post(TOKEN_PATH)
+			.reply(slowly(500, [200, opaque(99)]))
 		nock(ISSUER).post(TOKEN_PATH).reply(tokenReplies().reply)
 		const { tokens, events } = setup({ timeout: 50 })
 		expect((await tokens.getToken()).accessToken).toBe('at-1')
@@ -141,7 +143,10 @@ describe('timeouts and abort', () => {
 	})
 
 	it('reports a timeout as TokenEndpointError when every attempt hangs', async () => {
-		nock(ISSUER).post(TOKEN_PATH).times(2).reply(slowly(500, [200, opaque(1)]))
+		nock(ISSUER)
+			.post(TOKEN_PATH)
+			.times(2)
+			.reply(slowly(500, [200, opaque(1)]))
 		const { tokens } = setup({ timeout: 30, retry: { limit: 1, delay: 1 } })
 		const error = await failure(tokens.getToken())
 		expect(error).toBeInstanceOf(TokenEndpointError)

@@ -15,7 +15,14 @@ export function withTokens(client: KyInstance, manager: TokenSource, options?: W
 	if (typeof client?.extend !== 'function') throw new TypeError('tokenwarden: withTokens needs a ky instance (ky, ky.create() or .extend())')
 	return client.extend((parent) => {
 		const settings = resolveAdapterSettings(manager, options, baseOrigin(parent), 'withTokens')
-		return { hooks: replaceOption(withoutOwn(parent.hooks, createHooks(() => settings))) }
+		return {
+			hooks: replaceOption(
+				withoutOwn(
+					parent.hooks,
+					createHooks(() => settings),
+				),
+			),
+		}
 	})
 }
 

@@ -78,9 +78,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
 		},
 
 		async compareAndDelete(key, accessToken) {
-			const deleted = await run('compareAndDelete', (signal) =>
-				evalScript(connection, COMPARE_AND_DELETE, [entryKey(key)], codec.matchArgs(accessToken), signal),
-			)
+			const deleted = await run('compareAndDelete', (signal) => evalScript(connection, COMPARE_AND_DELETE, [entryKey(key)], codec.matchArgs(accessToken), signal))
 			return Number(deleted) === 1
 		},
 

@@ -45,11 +45,16 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 	const port = await freePort()
 	const dir = mkdtempSync(join(tmpdir(), 'tokenwarden-redis-'))
 	const args = [
-		'--port', String(port),
-		'--bind', '127.0.0.1',
-		'--dir', dir,
-		'--save', '',
-		'--daemonize', 'no',
+		'--port',
+		String(port),
+		'--bind',
+		'127.0.0.1',
+		'--dir',
+		dir,
+		'--save',
+		'',
+		'--daemonize',
+		'no',
 		...(options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
 	]
 	let child: ChildProcess | undefined

@@ -24,7 +24,9 @@ export function mockTokenEndpoint(options: TokenServerOptions): MockTokenEndpoin
 	const urls = [server.tokenUrl, ...(options.revocationUrl === undefined ? [] : [new URL(options.revocationUrl).href])]
 	const interceptors = urls.map((url) => {
 		const { origin, pathname, search } = new URL(url)
-		const interceptor = nock(origin).persist().post(pathname + search)
+		const interceptor = nock(origin)
+			.persist()
+			.post(pathname + search)
 		// nock 15 hands a one-parameter reply function the fetch Request (two parameters would mean callback style).
 		interceptor.reply(async (request: Request) => {
 			const response = await server.handle(request)

@@ -211,7 +211,8 @@ export function createTokenServer(options: TokenServerOptions): TokenServer {
 			})
 		}
 		issued.push({ accessToken, refreshToken, grantType: input.grantType, scope: input.scope, subject: input.subject, issuedAt, expiresAt })
-		const extra = typeof options.responseFields === 'function' ? options.responseFields({ grantType: input.grantType, scope: input.scope, subject: input.subject }) : options.responseFields
+		const extra =
+			typeof options.responseFields === 'function' ? options.responseFields({ grantType: input.grantType, scope: input.scope, subject: input.subject }) : options.responseFields
 		const body: Record<string, unknown> = {
 			access_token: accessToken,
 			token_type: config.tokenType,

@@ -58,14 +58,7 @@ export interface InvalidateEvent {
 }
 
 /** Every event the manager reports to `onEvent`, told apart by `type`. */
-export type TokenWardenEvent =
-	| TokenEvent
-	| RefreshErrorEvent
-	| RetryEvent
-	| ConsentRequiredEvent
-	| ConsentExpiringEvent
-	| StoreErrorEvent
-	| InvalidateEvent
+export type TokenWardenEvent = TokenEvent | RefreshErrorEvent | RetryEvent | ConsentRequiredEvent | ConsentExpiringEvent | StoreErrorEvent | InvalidateEvent
 
 /** Console-compatible logger. */
 export interface Logger {

@@ -3,14 +3,7 @@ import type { Logger, TokenWardenEvent } from './events.js'
 import type { TokenStore } from './store.js'
 
 /** Client authentication methods at the token endpoint ([RFC 6749 §2.3](https://www.rfc-editor.org/rfc/rfc6749#section-2.3), [OIDC Core §9](https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication), [RFC 8705 §2](https://www.rfc-editor.org/rfc/rfc8705#section-2)). */
-export type ClientAuthMethod =
-	| 'client_secret_basic'
-	| 'client_secret_post'
-	| 'client_secret_jwt'
-	| 'private_key_jwt'
-	| 'tls_client_auth'
-	| 'self_signed_tls_client_auth'
-	| 'none'
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth' | 'none'
 
 /** A clock: epoch milliseconds and timers. Inject one in tests, or rely on fake timers with the default. */
 export interface Clock {

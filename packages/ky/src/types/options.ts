@@ -20,4 +20,3 @@ export interface WithTokensOptions extends AdapterOptions {}
  * the `baseUrl` / `prefix` origin each call is made with; a call with neither fails with a TypeError.
  */
 export interface TokenHooksOptions extends WithTokensOptions {}
-
