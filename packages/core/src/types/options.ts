@@ -40,9 +40,13 @@ export interface RateLimitOptions {
 
 /** Client certificate for mutual TLS ([RFC 8705](https://www.rfc-editor.org/rfc/rfc8705)). PEM strings or Buffers, or a PKCS#12 `pfx`. */
 export interface TlsOptions {
+	/** Client certificate chain, PEM. */
 	cert?: string | Buffer | undefined
+	/** Private key of the certificate, PEM. */
 	key?: string | Buffer | undefined
+	/** Certificate and key as one PKCS#12 archive, instead of `cert` and `key`. */
 	pfx?: string | Buffer | undefined
+	/** Passphrase of an encrypted `key` or `pfx`. */
 	passphrase?: string | undefined
 	/**
 	 * CA certificates to trust for the token endpoint's server certificate. They replace the system CAs
@@ -58,6 +62,7 @@ export type PrivateKeyInput = JsonWebKey | string | Buffer | KeyObject
 export interface BaseTokenManagerOptions {
 	/** Token endpoint ([RFC 6749 §3.2](https://www.rfc-editor.org/rfc/rfc6749#section-3.2)). https, or http on loopback. */
 	tokenUrl: string
+	/** The `client_id` the authorization server issued ([RFC 6749 §2.2](https://www.rfc-editor.org/rfc/rfc6749#section-2.2)). */
 	clientId: string
 	/** Default scope, space-separated string or array. */
 	scope?: string | readonly string[] | undefined
@@ -75,11 +80,15 @@ export interface BaseTokenManagerOptions {
 	rateLimit?: RateLimitOptions | undefined
 	/** Token requests in flight at once across all keys. Default 4. */
 	concurrency?: number | undefined
+	/** Where tokens are kept. Default: a {@link memoryStore} of this manager; a shared store (`@tokenwarden/redis`) shares tokens across processes. */
 	store?: TokenStore | undefined
+	/** `fetch` for the token and revocation endpoints. Default: the global `fetch`. Not together with `tls`. */
 	fetch?: FetchLike | undefined
+	/** Time and timers. Default: the system clock (fake timers move it). */
 	clock?: Clock | undefined
 	/** Receives every {@link TokenWardenEvent}; events never carry a secret. Called synchronously: keep it fast. */
 	onEvent?: ((event: TokenWardenEvent) => void) | undefined
+	/** Console-compatible logger for warnings and diagnostics; never given a secret. Default: none. */
 	logger?: Logger | undefined
 	/** Extra form parameters for every token request (for example `audience` or `resource`). */
 	tokenParams?: Readonly<Record<string, string>> | undefined
@@ -105,6 +114,7 @@ export interface BaseTokenManagerOptions {
 export interface ClientSecretOptions extends BaseTokenManagerOptions {
 	/** Default `'client_secret_basic'`. */
 	clientAuth?: 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | undefined
+	/** The client secret ([RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1)); never logged or put into an error. */
 	clientSecret: string
 	/**
 	 * `client_secret_basic` only: how id and secret are encoded before base64. RFC 6749 §2.3.1 says
@@ -121,7 +131,9 @@ export interface ClientSecretOptions extends BaseTokenManagerOptions {
 
 /** `private_key_jwt` ([RFC 7523 §2.2](https://www.rfc-editor.org/rfc/rfc7523#section-2.2), [OIDC Core §9](https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication)). */
 export interface PrivateKeyJwtOptions extends BaseTokenManagerOptions {
+	/** Sign a JWT client assertion with `privateKey`. */
 	clientAuth: 'private_key_jwt'
+	/** The key that signs assertions; the authorization server holds its public key. */
 	privateKey: PrivateKeyInput
 	/** `kid` header; taken from a JWK's `kid` when absent. */
 	keyId?: string | undefined
@@ -129,19 +141,25 @@ export interface PrivateKeyJwtOptions extends BaseTokenManagerOptions {
 	algorithm?: string | undefined
 	/** JWT assertion audience. Default: the token endpoint. */
 	assertionAudience?: string | undefined
+	/** No secret with a private key. */
 	clientSecret?: undefined
 }
 
 /** Mutual TLS client authentication ([RFC 8705 §2](https://www.rfc-editor.org/rfc/rfc8705#section-2)): the certificate is the credential. */
 export interface TlsClientAuthOptions extends BaseTokenManagerOptions {
+	/** `tls_client_auth` for a CA-issued certificate, `self_signed_tls_client_auth` for a registered self-signed one. */
 	clientAuth: 'tls_client_auth' | 'self_signed_tls_client_auth'
+	/** The client certificate presented on the token endpoint. */
 	tls: TlsOptions
+	/** No secret: the certificate is the credential. */
 	clientSecret?: undefined
 }
 
 /** Public clients ([RFC 6749 §2.1](https://www.rfc-editor.org/rfc/rfc6749#section-2.1)): client_id only. */
 export interface NoClientAuthOptions extends BaseTokenManagerOptions {
+	/** Send `client_id` only. */
 	clientAuth: 'none'
+	/** No secret for a public client. */
 	clientSecret?: undefined
 }
 

@@ -4,14 +4,19 @@
  * recognise entries written by another release.
  */
 export interface StoredTokenSet {
+	/** Entry format version. */
 	readonly version: 1
+	/** The access token; absent when only a refresh token is kept. */
 	readonly accessToken?: string | undefined
+	/** `token_type` of the access token, for example `Bearer`. */
 	readonly tokenType?: string | undefined
 	/** Access token expiry, epoch ms (local clock). */
 	readonly expiresAt?: number | undefined
+	/** Scope the access token was granted. */
 	readonly scope?: readonly string[] | undefined
 	/** When the request that produced this entry started, epoch ms: a late result never replaces a newer one. */
 	readonly requestedAt: number
+	/** An account holder's refresh token (the latest, after rotation). */
 	readonly refreshToken?: string | undefined
 	/** Refresh token expiry, epoch ms; absent when unknown. */
 	readonly refreshExpiresAt?: number | undefined
