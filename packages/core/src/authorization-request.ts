@@ -18,7 +18,9 @@ export interface AuthorizationUrlOptions {
 
 /** What to send the holder to, and what to keep (in the session) for the callback. */
 export interface AuthorizationRequest {
+	/** The authorization URL to send the account holder to ([RFC 6749 §4.1.1](https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1)). */
 	url: string
+	/** The `state` in the URL (128 random bits): keep it and pass it to `exchangeCode` as `expectedState`. */
 	state: string
 	/** PKCE verifier to pass to `exchangeCode`; absent without `pkce`. */
 	codeVerifier?: string | undefined

@@ -7,6 +7,7 @@ import { inspect } from 'node:util'
  * Authorization header, assertion, code, access or refresh token is ever put into one.
  */
 export class TokenWardenError extends Error {
+	/** Stable machine-readable code of the error class, for example `OAUTH_ERROR`. */
 	readonly code: string = 'TOKENWARDEN_ERROR'
 
 	constructor(message: string, options?: { cause?: unknown }) {
@@ -32,11 +33,15 @@ export class TokenWardenError extends Error {
 
 /** The token endpoint answered with an OAuth error ([RFC 6749 §5.2](https://www.rfc-editor.org/rfc/rfc6749#section-5.2)). Never retried. */
 export class OAuthError extends TokenWardenError {
+	/** Always `OAUTH_ERROR`. */
 	override readonly code = 'OAUTH_ERROR'
 	/** The OAuth `error` code, for example `invalid_client`, `invalid_scope`, `invalid_grant`. */
 	readonly error: string
+	/** The server's `error_description`, with known secrets masked. */
 	readonly errorDescription: string | undefined
+	/** The server's `error_uri`: a page about the error. */
 	readonly errorUri: string | undefined
+	/** HTTP status of the error response (RFC 6749 §5.2 says 400, or 401 for `invalid_client`). */
 	readonly status: number
 
 	constructor(fields: { error: string; errorDescription?: string | undefined; errorUri?: string | undefined; status: number }) {
@@ -51,6 +56,7 @@ export class OAuthError extends TokenWardenError {
 
 /** The token endpoint could not be reached or kept failing (network, timeout, 5xx, 429, unexpected status) after retries. */
 export class TokenEndpointError extends TokenWardenError {
+	/** Always `TOKEN_ENDPOINT_ERROR`. */
 	override readonly code = 'TOKEN_ENDPOINT_ERROR'
 	/** HTTP status of the last attempt, absent for network failures and timeouts. */
 	readonly status: number | undefined
@@ -80,8 +86,11 @@ export type InvalidTokenResponseReason =
 
 /** A 2xx response that is not a usable token response ([RFC 6749 §5.1](https://www.rfc-editor.org/rfc/rfc6749#section-5.1)). */
 export class InvalidTokenResponseError extends TokenWardenError {
+	/** Always `INVALID_TOKEN_RESPONSE`. */
 	override readonly code = 'INVALID_TOKEN_RESPONSE'
+	/** What was wrong with the response. */
 	readonly reason: InvalidTokenResponseReason
+	/** HTTP status of the response (a 2xx). */
 	readonly status: number
 	/** `Content-Type` of the response. */
 	readonly contentType: string | undefined
@@ -99,8 +108,11 @@ export class InvalidTokenResponseError extends TokenWardenError {
 
 /** An account holder must consent again: no refresh token, an expired one, or `invalid_grant` on refresh. */
 export class ConsentRequiredError extends TokenWardenError {
+	/** Always `CONSENT_REQUIRED`. */
 	override readonly code = 'CONSENT_REQUIRED'
+	/** The account holder who must consent again. */
 	readonly subject: string
+	/** No refresh token, a lapsed one, or the server answered `invalid_grant`. */
 	readonly reason: 'no_refresh_token' | 'refresh_token_expired' | 'invalid_grant'
 
 	constructor(subject: string, reason: ConsentRequiredError['reason'], options?: { cause?: unknown }) {
@@ -112,6 +124,7 @@ export class ConsentRequiredError extends TokenWardenError {
 
 /** The `state` returned to the redirect URI is not the one sent ([RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749#section-10.12)). Nothing was sent to the token endpoint. */
 export class StateMismatchError extends TokenWardenError {
+	/** Always `STATE_MISMATCH`. */
 	override readonly code = 'STATE_MISMATCH'
 	constructor() {
 		super('The state returned with the authorization code does not match the expected state')
@@ -120,7 +133,9 @@ export class StateMismatchError extends TokenWardenError {
 
 /** A store refused to keep an entry (for example the memory store's bound on refresh-token sets). */
 export class StoreFullError extends TokenWardenError {
+	/** Always `STORE_FULL`. */
 	override readonly code = 'STORE_FULL'
+	/** The bound that was reached (for the memory store, `maxRefreshEntries`). */
 	readonly limit: number
 	constructor(limit: number) {
 		super(`The token store holds its maximum of ${limit} refresh-token sets; none is evicted silently`)
@@ -130,6 +145,7 @@ export class StoreFullError extends TokenWardenError {
 
 /** The caller's `AbortSignal` fired while it waited. */
 export class AbortError extends TokenWardenError {
+	/** Always `ABORTED`. */
 	override readonly code = 'ABORTED'
 	constructor(reason?: unknown) {
 		super('The token request was aborted by the caller', reason === undefined ? undefined : { cause: reason })

@@ -37,7 +37,9 @@ export interface ExchangeCodeOptions {
 
 /** An account holder's consent as the manager knows it. */
 export interface ConsentInfo {
+	/** The account holder. */
 	subject: string
+	/** Scope the holder consented to. */
 	scope: readonly string[]
 	/** When the refresh token lapses (epoch ms), when known. */
 	refreshExpiresAt: number | undefined

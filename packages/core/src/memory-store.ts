@@ -8,6 +8,7 @@ export interface MemoryStoreOptions {
 	maxEntries?: number | undefined
 	/** Most refresh-token sets kept. They are never evicted: past the bound, storing a new one throws {@link StoreFullError}. Default 100 000. */
 	maxRefreshEntries?: number | undefined
+	/** Time source for entry expiry. Default `Date.now`. */
 	clock?: Pick<Clock, 'now'> | undefined
 }
 

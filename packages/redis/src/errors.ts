@@ -24,7 +24,9 @@ export type RedisStoreErrorReason =
  * Its message and `cause` never carry a stored value: a token never appears in one.
  */
 export class RedisStoreError extends TokenWardenError {
+	/** Always `REDIS_STORE_ERROR`. */
 	override readonly code = 'REDIS_STORE_ERROR'
+	/** Why the operation failed. */
 	readonly reason: RedisStoreErrorReason
 
 	constructor(message: string, reason: RedisStoreErrorReason, options?: { cause?: unknown }) {

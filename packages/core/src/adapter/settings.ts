@@ -4,8 +4,11 @@ import { allowedOrigins } from './origins.js'
 
 /** Adapter options after validation: what every HTTP client adapter needs to decide about a request. */
 export interface AdapterSettings {
+	/** Where tokens come from. */
 	readonly manager: TokenSource
+	/** Origins (as `URL.origin` spells them) that may receive tokens. */
 	readonly origins: ReadonlySet<string>
+	/** Whether a 401 drops the token sent and retries once. */
 	readonly retryUnauthorized: boolean
 	/** The client's default token request. */
 	readonly defaults: TokenRequest

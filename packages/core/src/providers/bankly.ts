@@ -5,7 +5,9 @@ import { type Environment, presetUrl, requireString, resolveEnvironment } from '
 
 /** Options of the {@link bankly} preset. */
 export interface BanklyOptions {
+	/** Bankly's sandbox or production. */
 	environment: Environment
+	/** The client id Bankly issued. */
 	clientId: string
 	/** For the secret flow (login.*.bankly.com.br). Leave out and pass `tls` for mutual TLS. */
 	clientSecret?: string | undefined
@@ -13,6 +15,7 @@ export interface BanklyOptions {
 	scope: string | readonly string[]
 	/** Partner certificate: selects the mutual TLS endpoint with tls_client_auth (RFC 8705). */
 	tls?: TlsOptions | undefined
+	/** Token endpoint override. Default: Bankly's documented one for the environment and method. */
 	tokenUrl?: string | undefined
 	/** Authorization endpoint, for the consent flow (the provider documents none). */
 	authorizeUrl?: string | undefined

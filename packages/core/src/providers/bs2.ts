@@ -11,8 +11,11 @@ const AUTHORIZE_PATH = '/api-banking/auth/oauth/v2/authorize'
 
 /** Options of the {@link bs2} preset. */
 export interface Bs2Options {
+	/** `'homologation'` (or `'sandbox'`, the same) or `'production'`. */
 	environment: Environment
+	/** The client id BS2 issued. */
 	clientId: string
+	/** The client secret BS2 issued. */
 	clientSecret: string
 	/** Required by BS2 on every token request. */
 	scope: string | readonly string[]
@@ -24,6 +27,7 @@ export interface Bs2Options {
 
 /** Options of the {@link bs2Banking} preset. */
 export interface Bs2BankingOptions extends Bs2Options {
+	/** Where BS2 sends the account holder back with the authorization code. */
 	redirectUri: string
 }
 

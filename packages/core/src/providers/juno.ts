@@ -3,9 +3,13 @@ import { type Environment, presetUrl, requireString, resolveEnvironment } from '
 
 /** Options of the {@link juno} preset. */
 export interface JunoOptions {
+	/** Juno's sandbox or production. */
 	environment: Environment
+	/** The client id Juno issued. */
 	clientId: string
+	/** The client secret Juno issued. */
 	clientSecret: string
+	/** Token endpoint override. Default: Juno's documented one for the environment. */
 	tokenUrl?: string | undefined
 	/** Authorization endpoint, for the consent flow (the provider documents none). */
 	authorizeUrl?: string | undefined

@@ -7,6 +7,7 @@ import type { AuthorizationUrlOptions, ConsentInfo, ExchangeCodeOptions, Token, 
 export type StaticTokenInput =
 	| string
 	| {
+			/** The access token handed out. */
 			accessToken: string
 			/** Default `'Bearer'`. */
 			tokenType?: string | undefined
@@ -32,12 +33,19 @@ export interface StaticTokenManagerOptions {
 
 /** The arguments of every call, per method, in order (like `vi.fn().mock.calls`). */
 export interface StaticTokenManagerCalls {
+	/** Arguments of each `getToken` call. */
 	getToken: Array<[request?: TokenRequest]>
+	/** Arguments of each `invalidate` call. */
 	invalidate: Array<[token: Token | string]>
+	/** Arguments of each `authorizationUrl` call. */
 	authorizationUrl: Array<[options?: AuthorizationUrlOptions]>
+	/** Arguments of each `exchangeCode` call. */
 	exchangeCode: Array<[options: ExchangeCodeOptions]>
+	/** Arguments of each `consent` call. */
 	consent: Array<[request: { subject: string }]>
+	/** Arguments of each `revoke` call. */
 	revoke: Array<[request: { subject: string }]>
+	/** Arguments of each `logout` call. */
 	logout: Array<[request: { subject: string }]>
 }
 

@@ -64,6 +64,7 @@ export interface JwtFormat {
 
 /** What a successful token response is built for, for {@link TokenServerOptions.responseFields}. */
 export interface ResponseContext {
+	/** `grant_type` of the request. */
 	grantType: string
 	/** Scope granted. */
 	scope: readonly string[]
@@ -134,10 +135,15 @@ export interface TokenEndpointRequest {
 
 /** A token the endpoint handed out. */
 export interface IssuedToken {
+	/** The access token sent. */
 	accessToken: string
+	/** The refresh token sent, if any. */
 	refreshToken: string | undefined
+	/** `grant_type` of the request it answered. */
 	grantType: string
+	/** Scope granted. */
 	scope: string[]
+	/** The account holder, for authorization_code and refresh_token grants. */
 	subject: string | undefined
 	/** Epoch ms (`Date.now()`) of issue. */
 	issuedAt: number
@@ -147,11 +153,17 @@ export interface IssuedToken {
 
 /** One request the revocation endpoint received ([RFC 7009 §2.1](https://www.rfc-editor.org/rfc/rfc7009#section-2.1)). */
 export interface RevocationRequest {
+	/** The token to revoke. */
 	token: string
+	/** `token_type_hint` sent, if any. */
 	tokenTypeHint: string | undefined
+	/** client_id presented. */
 	clientId: string | undefined
+	/** How the client authenticated. */
 	clientAuth: SeenClientAuth
+	/** `Date.now()` when it arrived. */
 	at: number
+	/** HTTP status answered. */
 	status: number
 }
 
@@ -173,7 +185,9 @@ export interface IssueCodeOptions {
 
 /** What {@link TokenServer.approve} returns: the redirect back to the application. */
 export interface Approval {
+	/** The authorization code. */
 	code: string
+	/** The `state` of the authorization URL, returned unchanged. */
 	state: string
 	/** The redirect URI with `code` and `state`, as the browser would be sent back. */
 	callbackUrl: string
@@ -184,6 +198,7 @@ export interface Approval {
  * `createTokenManager({ fetch })`, or `handle` to msw. {@link mockTokenEndpoint} puts one behind nock.
  */
 export interface TokenServer {
+	/** The token endpoint URL it answers. */
 	readonly tokenUrl: string
 	/** Every token request, in order. */
 	readonly requests: readonly TokenEndpointRequest[]

@@ -9,6 +9,7 @@ export type { RequestTokenOptions, TokenSource }
  * (A type alias, not an interface: it must stay assignable to ky's `Record<string, unknown>`.)
  */
 export type TokenwardenContext = {
+	/** `false`: no token for this request; `{ scope, subject }`: which token (default: the client's). */
 	tokenwarden?: false | RequestTokenOptions | undefined
 }
 
