@@ -16,8 +16,8 @@ export default defineConfig({
 			// One threshold per package, a few points under what the tests reach (measured 2026-11-22:
 			// see CONTRIBUTING.md), so that a change which leaves code untested fails CI. Coverage
 			// options cannot be set per project (vitest ignores `coverage` in defineProject), hence the
-			// globs here. `COVERAGE_RATCHET=1 pnpm test` raises a threshold that the tests now exceed by
-			// more than two points; thresholds never go down by themselves.
+			// globs here. `COVERAGE_RATCHET=1 pnpm test` raises each threshold to two points under the
+			// result where that is higher (then `pnpm format`); thresholds never go down by themselves.
 			thresholds: {
 				autoUpdate: process.env.COVERAGE_RATCHET ? (actual: number, previous: number) => Math.max(previous, Math.floor(actual) - 2) : false,
 				'packages/core/src/**': { lines: 92, statements: 90, functions: 92, branches: 85 },
