@@ -101,7 +101,8 @@ function checkTlsOptions(tls: TlsOptions, now: number): CheckedTls {
 	try {
 		secureContext = createSecureContext(options)
 	} catch (error) {
-		throw new TypeError(`tokenwarden: tls client certificate or key is unusable: ${describeTlsError(error, tls.pfx !== undefined)}`)
+		const encrypted = tls.key !== undefined && /ENCRYPTED/.test(String(tls.key))
+		throw new TypeError(`tokenwarden: tls client certificate or key is unusable: ${describeTlsError(error, tls.pfx !== undefined, encrypted)}`)
 	}
 	if (tls.pfx !== undefined) {
 		leaf = certificateOf(secureContext)
@@ -156,10 +157,13 @@ function certificateOf(context: SecureContext): X509Certificate | undefined {
 }
 
 /** OpenSSL's reason, without anything from the input. */
-function describeTlsError(error: unknown, pfx: boolean): string {
+function describeTlsError(error: unknown, pfx: boolean, encryptedKey: boolean): string {
 	const { code, message = '' } = error as { code?: string; message?: string }
 	if (/key values mismatch/i.test(message)) return 'the private key does not match the certificate'
 	if (/bad decrypt|bad password|mac verify|interrupted or cancelled/i.test(message)) return 'wrong or missing passphrase'
+	// A wrong passphrase sometimes decrypts to bytes that pass the padding check and only then fail to
+	// parse: for an encrypted key, an unreadable result still means the passphrase.
+	if (encryptedKey) return 'wrong or missing passphrase'
 	if (/no start line|PEM|asn1|DECODER|unsupported/i.test(message)) return pfx ? 'tls.pfx is not a PKCS#12 file' : 'tls.key is not a PEM private key'
 	return code ?? 'invalid certificate or key'
 }
