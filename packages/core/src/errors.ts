@@ -143,6 +143,19 @@ export class StoreFullError extends TokenWardenError {
 	}
 }
 
+/**
+ * The shared store could not be read when only it knows the answer: an account holder's refresh token
+ * that this process has no copy of. The consent is not lost; retry when the store is back.
+ */
+export class StoreUnavailableError extends TokenWardenError {
+	override readonly code = 'STORE_UNAVAILABLE'
+	readonly subject: string
+	constructor(subject: string) {
+		super(`The token store is unavailable and this process holds no refresh token for subject "${subject}"; retry when the store is back`)
+		this.subject = subject
+	}
+}
+
 /** The caller's `AbortSignal` fired while it waited. */
 export class AbortError extends TokenWardenError {
 	/** Always `ABORTED`. */

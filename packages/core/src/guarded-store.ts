@@ -1,11 +1,20 @@
+import { TokenWardenError } from './errors.js'
 import type { StoreErrorEvent } from './types/events.js'
 import type { Clock } from './types/options.js'
 import type { StoredTokenSet, StoreLock, TokenStore } from './types/store.js'
+
+/** How long a store that failed or timed out is left alone before the next call tries it again. */
+const MIN_PAUSE = 1_000
+const MAX_PAUSE = 10_000
 
 /**
  * The manager's view of a store: every call bounded by `timeout`, and a failure reported as a
  * `store-error` event and answered with a safe fallback, so a shared store that is down or slow
  * degrades to in-process single flight instead of failing or hanging callers.
+ *
+ * After a failure the store is skipped for a short pause (the manager's `timeout`, 1 to 10 s), so a
+ * Redis that stopped answering costs one timeout, not one per store call of every cache miss; the
+ * first call after the pause tries it again, and the manager is back on the shared store once it answers.
  *
  * Writes of refresh-token sets are the exception: losing one loses a consent, so their errors
  * propagate (see `setStrict`).
@@ -16,6 +25,8 @@ export class GuardedStore {
 	readonly #timeout: number
 	readonly #lockWait: number
 	readonly #report: (event: StoreErrorEvent) => void
+	/** Until when the store is skipped after a failure (epoch ms). */
+	#pausedUntil = 0
 
 	/**
 	 * @param timeout bound on each store call (the manager's request timeout)
@@ -29,34 +40,28 @@ export class GuardedStore {
 		this.#report = report
 	}
 
-	get hasLock(): boolean {
-		return typeof this.#store.lock === 'function'
-	}
-
 	get(key: string): Promise<StoredTokenSet | undefined> {
 		return this.#guard('get', () => this.#store.get(key), undefined)
 	}
 
-	/** Like `get`, but tells a failed read apart from a missing entry (for refresh-token sets, where the difference matters). */
+	/** Like `get`, but tells a failed (or skipped) read apart from a missing entry: for refresh-token sets the difference matters. */
 	async tryGet(key: string): Promise<{ failed: boolean; value: StoredTokenSet | undefined }> {
-		try {
-			return { failed: false, value: await this.#bounded(() => this.#store.get(key)) }
-		} catch (error) {
-			this.#report({ type: 'store-error', operation: 'get', error: asError(error) })
-			return { failed: true, value: undefined }
-		}
+		const failed = Symbol('failed')
+		const value = await this.#guard<StoredTokenSet | undefined | typeof failed>('get', () => this.#store.get(key), failed)
+		return value === failed ? { failed: true, value: undefined } : { failed: false, value }
 	}
 
 	set(key: string, value: StoredTokenSet, ttl: number): Promise<void> {
 		return this.#guard('set', () => this.#store.set(key, value, { ttl }), undefined)
 	}
 
-	/** A write that must not be lost silently: rejects on failure (after reporting it). */
+	/** A write that must not be lost silently: rejects on failure (after reporting it), and at once while the store is paused. */
 	async setStrict(key: string, value: StoredTokenSet, ttl: number): Promise<void> {
+		if (this.#paused()) throw new Error('store skipped after a recent failure')
 		try {
 			await this.#bounded(() => this.#store.set(key, value, { ttl }))
 		} catch (error) {
-			this.#report({ type: 'store-error', operation: 'set', error: asError(error) })
+			this.#failed('set', error)
 			throw error
 		}
 	}
@@ -88,11 +93,24 @@ export class GuardedStore {
 		)
 	}
 
+	#paused(): boolean {
+		return this.#clock.now() < this.#pausedUntil
+	}
+
+	/** Reports a failure and pauses the store, unless the store refused on purpose (a TokenWardenError such as StoreFullError). */
+	#failed(operation: StoreErrorEvent['operation'], error: unknown): void {
+		this.#report({ type: 'store-error', operation, error: asError(error) })
+		if (!(error instanceof TokenWardenError)) {
+			this.#pausedUntil = this.#clock.now() + Math.min(MAX_PAUSE, Math.max(MIN_PAUSE, this.#timeout))
+		}
+	}
+
 	async #guard<T>(operation: StoreErrorEvent['operation'], call: () => Promise<T>, fallback: T, limit = this.#timeout, onTimeout?: () => void): Promise<T> {
+		if (this.#paused()) return fallback
 		try {
 			return await this.#bounded(call, limit, onTimeout)
 		} catch (error) {
-			this.#report({ type: 'store-error', operation, error: asError(error) })
+			this.#failed(operation, error)
 			return fallback
 		}
 	}

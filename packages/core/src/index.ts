@@ -12,6 +12,7 @@ export {
 	OAuthError,
 	StateMismatchError,
 	StoreFullError,
+	StoreUnavailableError,
 	TokenEndpointError,
 	TokenWardenError,
 } from './errors.js'

@@ -4,7 +4,7 @@ import { createToken } from './access-token.js'
 import { type AuthorizationRequest, type AuthorizationUrlOptions, buildAuthorizationRequest, checkState } from './authorization-request.js'
 import { cacheKey, grantKey } from './cache-key.js'
 import { createClientAuthentication } from './client-auth.js'
-import { AbortError, ConsentRequiredError, OAuthError, StoreFullError, TokenEndpointError } from './errors.js'
+import { AbortError, ConsentRequiredError, OAuthError, StoreFullError, StoreUnavailableError, TokenEndpointError } from './errors.js'
 import { createEmitter } from './events.js'
 import { GuardedStore } from './guarded-store.js'
 import { memoryStore } from './memory-store.js'
@@ -340,7 +340,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			return mine.record
 		}
 		const { failed, value } = await store.tryGet(key)
-		if (failed) return mine?.record
+		if (failed) {
+			// The store did not answer: our own copy if we have one; otherwise we do not know, which
+			// is not "no consent" (saying so would make the caller drop a holder who is still connected).
+			if (mine) return mine.record
+			throw new StoreUnavailableError(subject)
+		}
 		if (value?.refreshToken === undefined) localGrants.delete(key)
 		else localGrants.set(key, { record: value, dirty: false })
 		return value
@@ -364,13 +369,19 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		scheduleConsentWarning(subject, record.refreshExpiresAt)
 	}
 
-	async function forgetHolder(subject: string): Promise<void> {
+	/**
+	 * Forgets a holder here and in the store. With `spent`, the stored set is deleted only while it still
+	 * holds that refresh token: another process may have rotated it meanwhile, and its set is alive.
+	 */
+	async function forgetHolder(subject: string, spent?: string): Promise<void> {
 		const key = grantKey(tokenUrl, clientId, subject)
 		localGrants.delete(key)
 		const timer = consentTimers.get(subject)
 		if (timer !== undefined) clock.clearTimeout(timer)
 		consentTimers.delete(subject)
-		const deletions = [store.delete(key), store.delete(cacheKey(tokenUrl, clientId, CONSENTED_SCOPE, subject))]
+		const current = spent === undefined ? undefined : await store.tryGet(key)
+		const alive = current !== undefined && (current.failed || (current.value?.refreshToken !== undefined && current.value.refreshToken !== spent))
+		const deletions = alive ? [] : [store.delete(key), store.delete(cacheKey(tokenUrl, clientId, CONSENTED_SCOPE, subject))]
 		for (const [cachedKey, cached] of local) {
 			if (cached.target.subject !== subject) continue
 			local.delete(cachedKey)
@@ -380,8 +391,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		await Promise.all(deletions)
 	}
 
-	async function consentRequired(subject: string, reason: ConsentRequiredError['reason'], cause?: unknown): Promise<never> {
-		await forgetHolder(subject)
+	async function consentRequired(subject: string, reason: ConsentRequiredError['reason'], cause?: unknown, spent?: string): Promise<never> {
+		await forgetHolder(subject, spent)
 		emit({ type: 'consent-required', subject, reason })
 		throw new ConsentRequiredError(subject, reason, cause === undefined ? undefined : { cause })
 	}
@@ -404,48 +415,63 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 					const again = await store.get(target.key)
 					if (usable(again, target, replacing)) return adopt(target, again)
 				}
-				// Read the refresh token only now, under the lock: another process may just have rotated it.
-				const grant = await readGrant(subject)
-				if (grant?.refreshToken === undefined) return await consentRequired(subject, 'no_refresh_token')
-				if (grant.refreshExpiresAt !== undefined && clock.now() >= grant.refreshExpiresAt) {
-					return await consentRequired(subject, 'refresh_token_expired')
-				}
-				const params: Record<string, string> = { ...options.tokenParams, grant_type: 'refresh_token', refresh_token: grant.refreshToken }
-				const scope = target.scope.length > 0 ? target.scope : [...(grant.scope ?? [])]
-				if (config.scopeOnRefresh && scope.length > 0) params.scope = formatScope(scope)
-				let response: TokenResponse
-				const requestedAt = clock.now()
-				try {
-					response = await requestToken(endpoint, tokenUrl, params, [grant.refreshToken], { onlyUnprocessed: true })
-				} catch (error) {
-					// RFC 6749 §5.2: invalid_grant means the refresh token is dead. Anything else (network,
-					// 5xx) says nothing about it, so it is kept.
-					if (error instanceof OAuthError && error.error === 'invalid_grant') return await consentRequired(subject, 'invalid_grant', error)
-					// A 2xx we could not use may still carry the rotated refresh token: the old one is spent.
-					const rotated = rescuedRefreshToken(error)
-					if (rotated !== undefined)
-						await writeGrant(subject, {
-							...grant,
-							version: 1,
-							requestedAt,
-							refreshToken: rotated,
-							refreshExpiresAt: refreshExpiry({ refreshToken: rotated, refreshExpiresIn: undefined }, grant, clock.now()),
-						})
-					throw error
-				}
-				const receivedAt = clock.now()
-				await writeGrant(subject, {
-					version: 1,
-					requestedAt,
-					refreshToken: response.refreshToken ?? grant.refreshToken,
-					refreshExpiresAt: refreshExpiry(response, grant, receivedAt),
-					scope: grant.scope,
-				})
-				return await keep({ ...target, scope }, response, requestedAt, 'refresh_token')
+				return await refreshHolder(target, 0)
 			} finally {
 				await lock?.release().catch(() => {})
 			}
 		})
+	}
+
+	/** The refresh itself, under the holder's locks: read the refresh token, refresh, keep the rotated one first ([RFC 6749 §6](https://www.rfc-editor.org/rfc/rfc6749#section-6)). */
+	async function refreshHolder(target: Target, attempt: number): Promise<Token> {
+		const subject = target.subject as string
+		// Read the refresh token only now, under the lock: another process may just have rotated it.
+		const grant = await readGrant(subject)
+		if (grant?.refreshToken === undefined) return await consentRequired(subject, 'no_refresh_token')
+		if (grant.refreshExpiresAt !== undefined && clock.now() >= grant.refreshExpiresAt) {
+			return await consentRequired(subject, 'refresh_token_expired')
+		}
+		const params: Record<string, string> = { ...options.tokenParams, grant_type: 'refresh_token', refresh_token: grant.refreshToken }
+		const scope = target.scope.length > 0 ? target.scope : [...(grant.scope ?? [])]
+		if (config.scopeOnRefresh && scope.length > 0) params.scope = formatScope(scope)
+		let response: TokenResponse
+		const requestedAt = clock.now()
+		try {
+			response = await requestToken(endpoint, tokenUrl, params, [grant.refreshToken], { onlyUnprocessed: true })
+		} catch (error) {
+			// RFC 6749 §5.2: invalid_grant means the refresh token is dead. Anything else (network,
+			// 5xx) says nothing about it, so it is kept.
+			if (error instanceof OAuthError && error.error === 'invalid_grant') {
+				// Another process may have rotated the token under us (a lock that lapsed, a store
+				// that was down): its successor in the store is alive, so try that once.
+				const latest = attempt === 0 ? await store.tryGet(grantKey(tokenUrl, clientId, subject)) : undefined
+				if (latest?.value?.refreshToken !== undefined && latest.value.refreshToken !== grant.refreshToken) {
+					localGrants.set(grantKey(tokenUrl, clientId, subject), { record: latest.value, dirty: false })
+					return await refreshHolder(target, attempt + 1)
+				}
+				return await consentRequired(subject, 'invalid_grant', error, grant.refreshToken)
+			}
+			// A 2xx we could not use may still carry the rotated refresh token: the old one is spent.
+			const rotated = rescuedRefreshToken(error)
+			if (rotated !== undefined)
+				await writeGrant(subject, {
+					...grant,
+					version: 1,
+					requestedAt,
+					refreshToken: rotated,
+					refreshExpiresAt: refreshExpiry({ refreshToken: rotated, refreshExpiresIn: undefined }, grant, clock.now()),
+				})
+			throw error
+		}
+		const receivedAt = clock.now()
+		await writeGrant(subject, {
+			version: 1,
+			requestedAt,
+			refreshToken: response.refreshToken ?? grant.refreshToken,
+			refreshExpiresAt: refreshExpiry(response, grant, receivedAt),
+			scope: grant.scope,
+		})
+		return await keep({ ...target, scope }, response, requestedAt, 'refresh_token')
 	}
 
 	function scheduleConsentWarning(subject: string, refreshExpiresAt: number | undefined): void {

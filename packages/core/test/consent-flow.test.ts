@@ -8,12 +8,13 @@ import {
 	OAuthError,
 	StateMismatchError,
 	StoreFullError,
+	StoreUnavailableError,
 	type StoredTokenSet,
 	TokenEndpointError,
 	type TokenManagerOptions,
 	type TokenStore,
 } from '@tokenwarden/core'
-import { CLIENT_ID, flush, ISSUER, networkError, opaque, recorder, type SeenRequest, setup, slowly, TOKEN_PATH, useFakeTime, useNock } from './helpers.ts'
+import { CLIENT_ID, flush, ISSUER, networkError, opaque, recorder, type SeenRequest, setup, slowly, TOKEN_PATH, TOKEN_URL, useFakeTime, useNock } from './helpers.ts'
 
 useNock()
 
@@ -347,6 +348,45 @@ describe('refresh tokens are never spent twice, nor leaked', () => {
 		expect((await tokens.getToken({ subject: 'account-42' })).accessToken).toBe('at-ok')
 		expect(next.seen[0]?.form.refresh_token).toBe('rt-rotated')
 		void server
+	})
+})
+
+describe('a shared store that fails', () => {
+	it('a store that cannot be read is not "consent required": StoreUnavailableError, and the set survives', async () => {
+		rotatingServer(300)
+		const store = memoryStore()
+		let down = false
+		const flaky: TokenStore = { ...store, get: (key) => (down ? Promise.reject(new Error('ECONNREFUSED')) : store.get(key)) }
+		const first = consentManager({ store: flaky })
+		await consent(first.tokens)
+		// Another process of the fleet, which never saw this holder, asks while the store is down.
+		const second = consentManager({ store: flaky })
+		down = true
+		vi.setSystemTime(T0 + 301_000)
+		const error = await second.tokens.getToken({ subject: 'account-42' }).catch((caught: unknown) => caught)
+		expect(error).toBeInstanceOf(StoreUnavailableError)
+		expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', subject: 'account-42' })
+		expect(second.events.some((event) => event.type === 'consent-required')).toBe(false)
+		down = false
+		expect((await store.get(`tokenwarden:v1:grant:${[TOKEN_URL, CLIENT_ID, 'account-42'].map(encodeURIComponent).join(':')}`))?.refreshToken).toBe('rt-1')
+		vi.setSystemTime(T0 + 301_000 + 10_001) // after the store's pause (the manager's timeout)
+		expect((await second.tokens.getToken({ subject: 'account-42' })).subject).toBe('account-42')
+	})
+
+	it('invalid_grant because another process rotated meanwhile (no fleet lock): takes the successor from the store, consent kept', async () => {
+		const server = rotatingServer(300)
+		const store = memoryStore() // no lock: two managers may refresh the same holder at once
+		const a = consentManager({ store })
+		const b = consentManager({ store })
+		await consent(a.tokens)
+		vi.setSystemTime(T0 + 301_000)
+		const [fromA, fromB] = await Promise.all([a.tokens.getToken({ subject: 'account-42' }), b.tokens.getToken({ subject: 'account-42' })])
+		expect(fromA.subject).toBe('account-42')
+		expect(fromB.subject).toBe('account-42')
+		// b sent the spent rt-1, was refused, found rt-2 in the store and refreshed with it.
+		expect(server.refreshes().map((seen) => seen.form.refresh_token)).toEqual(['rt-1', 'rt-1', 'rt-2'])
+		expect([...a.events, ...b.events].some((event) => event.type === 'consent-required')).toBe(false)
+		expect((await a.tokens.consent({ subject: 'account-42' }))?.subject).toBe('account-42')
 	})
 })
 

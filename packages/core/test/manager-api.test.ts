@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createTokenManager, memoryStore, type StoredTokenSet, type TokenManagerOptions, type TokenStore } from '@tokenwarden/core'
 import { CLIENT_ID, CLIENT_SECRET, ISSUER, recorder, setup, slowly, TOKEN_PATH, TOKEN_URL, tokenReplies, useNock } from './helpers.ts'
 
@@ -184,14 +184,49 @@ describe('the hot path', () => {
 		expect(events.filter((event) => event.type === 'store-error').length).toBeGreaterThan(0)
 	})
 
-	it('does not hang on a store that never answers: each call is bounded by timeout', async () => {
+	it('does not hang on a store that never answers: one timeout, then the store is skipped for a pause', async () => {
 		const replies = tokenReplies()
-		nock(ISSUER).post(TOKEN_PATH).reply(replies.reply)
+		nock(ISSUER).post(TOKEN_PATH).times(2).reply(replies.reply)
 		const never = () => new Promise<never>(() => {})
-		const hanging: TokenStore = { get: never, set: never, delete: never, compareAndDelete: never }
+		const calls: string[] = []
+		const hanging: TokenStore = {
+			get: (key) => (calls.push('get'), never()),
+			set: () => (calls.push('set'), never()),
+			delete: never,
+			compareAndDelete: never,
+			lock: () => (calls.push('lock'), never()),
+		}
 		const { tokens, events } = setup({ store: hanging, timeout: 50 })
+		const started = Date.now()
 		expect((await tokens.getToken()).accessToken).toBe('at-1')
-		expect(events.filter((event) => event.type === 'store-error').map((event) => (event as { operation: string }).operation)).toEqual(['get', 'set'])
+		// A second key does not pay the timeout again while the store is paused.
+		expect((await tokens.getToken({ scope: 'other' })).accessToken).toBe('at-2')
+		expect(Date.now() - started).toBeLessThan(5_000)
+		expect(calls).toEqual(['get'])
+		expect(events.filter((event) => event.type === 'store-error').map((event) => (event as { operation: string }).operation)).toEqual(['get'])
+	})
+
+	it('goes back to the store after the pause', async () => {
+		vi.useFakeTimers({ toFake: ['Date'] })
+		const replies = tokenReplies()
+		nock(ISSUER).post(TOKEN_PATH).times(2).reply(replies.reply)
+		let down = true
+		const store = memoryStore()
+		const flaky: TokenStore = {
+			...store,
+			get: (key) => (down ? Promise.reject(new Error('ECONNREFUSED')) : store.get(key)),
+			set: (key, value, options) => (down ? Promise.reject(new Error('ECONNREFUSED')) : store.set(key, value, options)),
+		}
+		const { tokens } = setup({ store: flaky, timeout: 1_000 })
+		await tokens.getToken()
+		down = false
+		vi.setSystemTime(Date.now() + 1_001)
+		await tokens.getToken({ scope: 'later' })
+		// Written to the store again: another manager on it finds the token without a request.
+		const other = setup({ store })
+		expect((await other.tokens.getToken({ scope: 'later' })).accessToken).toBe('at-2')
+		expect(replies.count()).toBe(2)
+		vi.useRealTimers()
 	})
 
 	it('uses the lock of a store that has one, and re-reads the store under it', async () => {
