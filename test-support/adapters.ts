@@ -300,6 +300,30 @@ export const scenarios = {
 		expect(seen.filter((header) => header === 'Bearer access-2')).toHaveLength(100)
 	},
 
+	/** Without a retry the token that got the 401 is still dropped: the next request gets a fresh one instead of the same 401 until it expires. */
+	async staleTokenDroppedWithoutRetry<C>(driver: AdapterDriver<C>) {
+		const { tokens, tokenEndpoint } = setup()
+		const { seen } = endpoint(API, '/cob', acceptOnly('access-2'))
+		const client = driver.create(tokens, { retryUnauthorized: false })
+		await rejectsWithStatus(driver, driver.get(client, '/cob'), 401)
+		expect(await driver.get(client, '/cob')).toBe(200)
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2'])
+		expect(tokenEndpoint.count()).toBe(2)
+	},
+
+	/** A 401 on a body that cannot be sent again is not retried, but the token it carried is dropped all the same. */
+	async staleTokenDroppedAfterUnreplayableBody<C>(driver: AdapterDriver<C>, stream: () => unknown) {
+		const { tokens, tokenEndpoint } = setup()
+		const upload = endpoint(API, '/upload', acceptOnly('access-2'), 'post')
+		const cob = endpoint(API, '/cob', acceptOnly('access-2'))
+		const client = driver.create(tokens)
+		await rejectsWithStatus(driver, driver.post(client, '/upload', stream()), 401)
+		expect(await driver.get(client, '/cob')).toBe(200)
+		expect(upload.seen).toEqual(['Bearer access-1'])
+		expect(cob.seen).toEqual(['Bearer access-2'])
+		expect(tokenEndpoint.count()).toBe(2)
+	},
+
 	/** `stream()` makes a body that can be read once: after a 401 it is not sent again. */
 	async streamedBodyNotReplayed<C>(driver: AdapterDriver<C>, stream: () => unknown) {
 		const { tokens, tokenEndpoint } = setup()

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream'
-import axios from 'axios'
+import axios, { type AxiosAdapter, AxiosError, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios'
+import nock from 'nock'
 import { describe, expect, test } from 'vitest'
 import { withTokens } from '@tokenwarden/axios'
 import { acceptOnly, API, endpoint, scenarios, setup, useNock } from '../../../test-support/adapters.ts'
@@ -10,18 +11,25 @@ useNock()
 describe('after a 401', () => {
 	test('the token sent is dropped and the request is retried once with a fresh token', () => scenarios.retriesOnceWithFreshToken(driver))
 
-	test('a POST with a JSON body is replayed with the same body', async () => {
+	test('a POST with a JSON body is replayed with the same body; request interceptors run once', async () => {
 		const { tokens } = setup()
-		const bodies: unknown[] = []
-		const { seen } = endpoint(API, '/cob', acceptOnly('access-2'), 'post')
+		const bodies: string[] = []
+		nock(API)
+			.persist()
+			.post('/cob')
+			.reply(async (request: Request) => {
+				bodies.push(await request.text())
+				return [request.headers.get('authorization') === 'Bearer access-2' ? 200 : 401, {}]
+			})
 		const api = driver.create(tokens)
+		let transforms = 0
 		api.interceptors.request.use((config) => {
-			bodies.push(config.data)
+			transforms++
 			return config
 		})
-		await api.post('/cob', { amount: 10 })
-		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2'])
-		expect(bodies).toHaveLength(2)
+		expect((await api.post('/cob', { amount: 10 })).status).toBe(200)
+		expect(bodies).toEqual(['{"amount":10}', '{"amount":10}'])
+		expect(transforms).toBe(1)
 	})
 
 	test('a second 401 reaches the caller: never a second retry', () => scenarios.secondUnauthorizedReachesCaller(driver))
@@ -37,6 +45,75 @@ describe('after a 401', () => {
 
 	test('a streamed body cannot be replayed: the 401 reaches the caller after one attempt', () =>
 		scenarios.streamedBodyNotReplayed(driver, () => Readable.from([Buffer.from('chunk')])))
+
+	test('retryUnauthorized: false still drops the token that got the 401: the next request gets a fresh one', () => scenarios.staleTokenDroppedWithoutRetry(driver))
+
+	test('a 401 on a streamed body drops the token sent: the next request gets a fresh one', () =>
+		scenarios.staleTokenDroppedAfterUnreplayableBody(driver, () => Readable.from([Buffer.from('chunk')])))
+
+	test('the fetch adapter (named in the config) is retried as well', () =>
+		scenarios.retriesOnceWithFreshToken(driver, (tokens) => withTokens(axios.create({ baseURL: API, adapter: 'fetch' }), tokens)))
+})
+
+describe('the retry happens beneath the interceptors: each of them runs once per request', () => {
+	/** A client with a request and a response interceptor added after withTokens, and what they saw. */
+	function interceptedClient(validateStatus?: (status: number) => boolean) {
+		const { tokens, tokenEndpoint } = setup()
+		const { seen } = endpoint(API, '/cob', acceptOnly('access-2'))
+		const api = withTokens(axios.create({ baseURL: API, ...(validateStatus === undefined ? {} : { validateStatus }) }), tokens)
+		const runs = { request: 0, response: 0 }
+		api.interceptors.request.use((config) => {
+			runs.request++
+			return config
+		})
+		api.interceptors.response.use((response) => {
+			runs.response++
+			return response.data
+		})
+		return { api, runs, seen, tokenEndpoint }
+	}
+
+	test('a response interceptor added after withTokens that unwraps response.data gets the retried response once', async () => {
+		const { api, runs, seen, tokenEndpoint } = interceptedClient()
+		expect(await api.get('/cob')).toEqual({ ok: true })
+		expect(runs).toEqual({ request: 1, response: 1 })
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2'])
+		expect(tokenEndpoint.count()).toBe(2)
+	})
+
+	test('the same with validateStatus: () => true', async () => {
+		const { api, runs, seen } = interceptedClient(() => true)
+		expect(await api.get('/cob')).toEqual({ ok: true })
+		expect(runs).toEqual({ request: 1, response: 1 })
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2'])
+	})
+
+	test('sending a failed request again with its error.config makes one retry, not one per earlier attempt', async () => {
+		const { tokens, tokenEndpoint } = setup()
+		const { seen } = endpoint(API, '/cob', () => 401)
+		const api = driver.create(tokens)
+		const error = (await api.get('/cob').catch((caught: unknown) => caught)) as AxiosError
+		expect(error.response?.status).toBe(401)
+		await expect(api.request(error.config as AxiosRequestConfig)).rejects.toMatchObject({ response: { status: 401 } })
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2', 'Bearer access-3', 'Bearer access-4'])
+		expect(tokenEndpoint.count()).toBe(4)
+	})
+
+	test('an adapter of the caller is the one that sends both attempts', async () => {
+		const { tokens } = setup()
+		const sent: string[] = []
+		const adapter: AxiosAdapter = async (config: InternalAxiosRequestConfig) => {
+			const authorization = String(config.headers.get('Authorization'))
+			sent.push(authorization)
+			const status = authorization === 'Bearer access-2' ? 200 : 401
+			const response = { data: { ok: status === 200 }, status, statusText: '', headers: {}, config, request: {} }
+			if (status === 200) return response
+			throw new AxiosError('Unauthorized', AxiosError.ERR_BAD_REQUEST, config, {}, response)
+		}
+		const api = withTokens(axios.create({ baseURL: API, adapter }), tokens)
+		expect((await api.get('/cob')).data).toEqual({ ok: true })
+		expect(sent).toEqual(['Bearer access-1', 'Bearer access-2'])
+	})
 })
 
 describe('errors of the token manager reach the caller unchanged', () => {
