@@ -271,6 +271,17 @@ export const scenarios = {
 		expect(tokenEndpoint.count()).toBe(2)
 	},
 
+	/** The retry's 401 is about the fresh token: it is dropped as well, and the next request gets another. */
+	async secondUnauthorizedDropsFreshToken<C>(driver: AdapterDriver<C>) {
+		const { tokens, tokenEndpoint } = setup()
+		const { seen } = endpoint(API, '/cob', acceptOnly('access-3'))
+		const client = driver.create(tokens)
+		await rejectsWithStatus(driver, driver.get(client, '/cob'), 401)
+		expect(await driver.get(client, '/cob')).toBe(200)
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2', 'Bearer access-3'])
+		expect(tokenEndpoint.count()).toBe(3)
+	},
+
 	async noRetryWhenTurnedOff<C>(driver: AdapterDriver<C>) {
 		const { tokens } = setup()
 		const { seen } = endpoint(API, '/cob', () => 401)

@@ -27,7 +27,8 @@ export const ownHooks = new WeakSet<object>()
  * ([RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1)) and, after a 401 from one
  * ([RFC 6750 §3.1](https://www.rfc-editor.org/rfc/rfc6750#section-3.1)), drop that token and retry once.
  * Without `origins`, tokens go to the origin of the `baseUrl` / `prefix` each call is made with (ky hands
- * its options to `init` hooks); a call with neither fails with a TypeError rather than guess.
+ * its options to `init` hooks); a call with neither fails with a TypeError rather than guess, unless it
+ * sends no token (`context: { tokenwarden: false }`). Every 401 from an allowed origin drops the token it got.
  *
  * @throws TypeError when the options are wrong.
  */
@@ -65,6 +66,8 @@ export function createHooks(settingsFor: (options: Options) => AdapterSettings):
 		const context = options.context
 		// Another installation on the chain may have claimed the call already: the first one wins.
 		if (calls.has(context)) return
+		// An opted-out call goes through untouched, before anything that could fail (the per-call origin).
+		if (context.tokenwarden === false) return
 		let request: TokenRequest | false
 		let settings: AdapterSettings
 		try {
@@ -93,17 +96,23 @@ export function createHooks(settingsFor: (options: Options) => AdapterSettings):
 			// copy made before the body is consumed.
 			const spare = !retryUnauthorized || call.retried ? undefined : request.body === null ? request : replayable ? request.clone() : undefined
 			const response = await send(request, init)
-			// A 401 from another origin (after a redirect, which dropped the token) says nothing about it.
-			if (response.status !== 401 || spare === undefined || call.retried || (response.redirected && !origins.has(originOf(response.url) ?? ''))) {
-				return response
-			}
+			if (!unauthorized(response)) return response
+			// Compare-and-delete, on every 401, retried or not: many calls failing with the same stale token
+			// cause one token request, and a call that is not retried does not leave the token for the next ones.
+			await manager.invalidate(token)
+			if (spare === undefined || call.retried) return response
 			call.retried = true
 			await response.body?.cancel().catch(() => {})
-			// Compare-and-delete: many calls failing with the same stale token cause one token request.
-			await manager.invalidate(token)
 			const fresh = await manager.getToken({ ...tokenRequest, signal: request.signal })
 			spare.headers.set('authorization', `${fresh.tokenType} ${fresh.accessToken}`)
-			return send(spare, init)
+			const second = await send(spare, init)
+			if (unauthorized(second)) await manager.invalidate(fresh)
+			return second
+		}
+
+		/** A 401 about the token: not one from another origin after a redirect (which dropped the token). */
+		function unauthorized(response: Response): boolean {
+			return response.status === 401 && !(response.redirected && !origins.has(originOf(response.url) ?? ''))
 		}
 	}
 

@@ -50,6 +50,19 @@ describe('tokenHooks without origins (API.md: ky.create({ hooks: tokenHooks(toke
 		await expect(api.get('https://api.example.com/cob')).rejects.toThrowError(/cannot tell where tokens may go/)
 	})
 
+	it('lets a call opted out with context.tokenwarden: false through untouched, also without baseUrl or prefix', async () => {
+		let authorization: string | null = 'unset'
+		nock('https://api.example.com')
+			.get('/health')
+			.reply((request: Request) => {
+				authorization = request.headers.get('authorization')
+				return [200, {}]
+			})
+		const api = ky.create({ hooks: tokenHooks(manager()) })
+		expect((await api.get('https://api.example.com/health', { context: { tokenwarden: false } })).status).toBe(200)
+		expect(authorization).toBeNull()
+	})
+
 	it('still checks the other options when the hooks are made', () => {
 		expect(() => tokenHooks(manager(), { scope: 42 as unknown as string })).toThrowError(TypeError)
 	})

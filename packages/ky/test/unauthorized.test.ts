@@ -73,6 +73,24 @@ describe('after a 401', () => {
 		))
 })
 
+describe('a 401 without a retry still drops the token sent', () => {
+	test('retryUnauthorized: false: the next request gets a fresh token', () => scenarios.staleTokenDroppedWithoutRetry(driver))
+
+	test('a streamed body: the next request gets a fresh token', () =>
+		scenarios.staleTokenDroppedAfterUnreplayableBody(
+			driver,
+			() =>
+				new ReadableStream({
+					start(controller) {
+						controller.enqueue(new TextEncoder().encode('chunk'))
+						controller.close()
+					},
+				}),
+		))
+
+	test('a second 401 after the retry drops the fresh token too', () => scenarios.secondUnauthorizedDropsFreshToken(driver))
+})
+
 describe('errors of the token manager reach the caller unchanged', () => {
 	test('an OAuthError from the token endpoint, with no API request made', () => scenarios.tokenEndpointErrorReachesCaller(driver))
 
