@@ -1,6 +1,7 @@
 import type { Token, TokenRequest } from '@tokenwarden/core'
 import { type AdapterSettings, originOf } from '@tokenwarden/core/adapter'
-import { type AxiosAdapter, type AxiosRequestConfig, type AxiosResponse, getAdapter, type InternalAxiosRequestConfig } from 'axios'
+import { createRequire } from 'node:module'
+import { type AxiosAdapter, AxiosHeaders, type AxiosRequestConfig, type AxiosResponse, getAdapter, type InternalAxiosRequestConfig } from 'axios'
 
 /** What the request interceptor sent with one request. */
 export interface Attempt {
@@ -39,7 +40,7 @@ export function retryingAdapter(adapter: AxiosRequestConfig['adapter'], { settin
 	const { manager, retryUnauthorized } = settings
 	const retrying: AxiosAdapter = async (config) => {
 		sentWithToken.add(config)
-		const send = getAdapter(adapter, config)
+		const send = adapterResolverOf(config)(adapter, config)
 		const first = send(config)
 		const response = await first.catch(unauthorizedResponse)
 		if (!isUnauthorized(response, settings)) return first
@@ -89,4 +90,21 @@ function replayable(data: unknown): boolean {
 function discard(data: unknown): void {
 	if (data instanceof ReadableStream) data.cancel().catch(() => {})
 	else if (typeof (data as { destroy?: unknown } | null)?.destroy === 'function') (data as { destroy(): void }).destroy()
+}
+
+type GetAdapter = typeof getAdapter
+let requiredAxios: { AxiosHeaders?: unknown; getAdapter?: GetAdapter } | undefined
+
+/**
+ * `getAdapter` of the axios copy the request belongs to. axios ships an ES module and a CommonJS build;
+ * this package imports the first, a CommonJS program `require`s the second. Adapters of the other copy
+ * would reject with that copy's `AxiosError`, which fails the caller's `instanceof AxiosError`. The
+ * request's `AxiosHeaders` tells the copies apart.
+ */
+function adapterResolverOf(config: InternalAxiosRequestConfig): GetAdapter {
+	const headers: object = config.headers
+	if (headers instanceof AxiosHeaders) return getAdapter
+	requiredAxios ??= createRequire(import.meta.url)('axios')
+	const { AxiosHeaders: Headers, getAdapter: resolve } = requiredAxios ?? {}
+	return typeof Headers === 'function' && headers instanceof Headers && typeof resolve === 'function' ? resolve : getAdapter
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { Readable } from 'node:stream'
 import axios, { type AxiosAdapter, AxiosError, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios'
 import nock from 'nock'
@@ -124,4 +125,16 @@ describe('errors of the token manager reach the caller unchanged', () => {
 	test('a ConsentRequiredError for a subject without consent', () => scenarios.consentRequiredReachesCaller(driver))
 
 	test('an OAuthError while fetching the fresh token for the retry', () => scenarios.tokenErrorOnRetryReachesCaller(driver))
+})
+
+test('a client of the CommonJS build of axios gets its own errors, retried or not', async () => {
+	const required = createRequire(import.meta.url)('axios') as typeof axios
+	expect(required.AxiosError).not.toBe(AxiosError)
+	const { tokens } = setup()
+	const { seen } = endpoint(API, '/cob', () => 401)
+	const error = await withTokens(required.create({ baseURL: API }), tokens)
+		.get('/cob')
+		.catch((caught: unknown) => caught)
+	expect(error).toBeInstanceOf(required.AxiosError)
+	expect(seen).toEqual(['Bearer access-1', 'Bearer access-2'])
 })
