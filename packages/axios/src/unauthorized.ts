@@ -48,7 +48,7 @@ export function retryingAdapter(adapter: AxiosRequestConfig['adapter'], { settin
 		// cause one token request, and a request that is not retried does not leave the token for the next ones.
 		await manager.invalidate(token)
 		if (!retryUnauthorized || !replayable(config.data)) return first
-		discard(response.data)
+		void discard(response.data)
 		const fresh = await manager.getToken(withSignal(request, config))
 		config.headers.set('Authorization', `${fresh.tokenType} ${fresh.accessToken}`)
 		const second = send(config)
@@ -87,9 +87,13 @@ function replayable(data: unknown): boolean {
 }
 
 /** Releases the connection of a 401 that is not passed on, when its body is a stream (`responseType: 'stream'`). */
-function discard(data: unknown): void {
-	if (data instanceof ReadableStream) data.cancel().catch(() => {})
-	else if (typeof (data as { destroy?: unknown } | null)?.destroy === 'function') (data as { destroy(): void }).destroy()
+async function discard(data: unknown): Promise<void> {
+	try {
+		if (data instanceof ReadableStream) await data.cancel()
+		else if (typeof (data as { destroy?: unknown } | null)?.destroy === 'function') (data as { destroy(): void }).destroy()
+	} catch {
+		// The connection goes away either way.
+	}
 }
 
 type GetAdapter = typeof getAdapter

@@ -33,6 +33,26 @@ describe('after a 401', () => {
 		expect(transforms).toBe(1)
 	})
 
+	test('a 401 whose body is a stream (responseType: stream) is retried, and the dropped stream released', async () => {
+		const { tokens } = setup()
+		const seen = endpoint(API, '/file', acceptOnly('access-2'))
+		const response = await driver.create(tokens).get('/file', { responseType: 'stream', validateStatus: (status) => status < 500 })
+		expect(response.status).toBe(200)
+		expect(typeof response.data.pipe).toBe('function')
+		response.data.destroy()
+		expect(seen.seen).toEqual(['Bearer access-1', 'Bearer access-2'])
+	})
+
+	test('the same with the fetch adapter, whose stream bodies are web ReadableStreams', async () => {
+		const { tokens } = setup()
+		const seen = endpoint(API, '/file', acceptOnly('access-2'))
+		const response = await withTokens(axios.create({ baseURL: API, adapter: 'fetch' }), tokens).get('/file', { responseType: 'stream', validateStatus: (status) => status < 500 })
+		expect(response.status).toBe(200)
+		expect(response.data).toBeInstanceOf(ReadableStream)
+		await response.data.cancel()
+		expect(seen.seen).toEqual(['Bearer access-1', 'Bearer access-2'])
+	})
+
 	test('a second 401 reaches the caller: never a second retry', () => scenarios.secondUnauthorizedReachesCaller(driver))
 
 	test('retryUnauthorized: false surfaces the first 401 (and still drops nothing else)', () => scenarios.noRetryWhenTurnedOff(driver))
