@@ -149,6 +149,7 @@ export class StoreFullError extends TokenWardenError {
  */
 export class StoreUnavailableError extends TokenWardenError {
 	override readonly code = 'STORE_UNAVAILABLE'
+	/** The account holder whose refresh token could not be read. */
 	readonly subject: string
 	constructor(subject: string) {
 		super(`The token store is unavailable and this process holds no refresh token for subject "${subject}"; retry when the store is back`)
