@@ -4,12 +4,13 @@ import { createToken } from './access-token.js'
 import { type AuthorizationRequest, type AuthorizationUrlOptions, buildAuthorizationRequest, checkState } from './authorization-request.js'
 import { cacheKey, grantKey } from './cache-key.js'
 import { createClientAuthentication } from './client-auth.js'
-import { AbortError, ConsentRequiredError, OAuthError, StoreFullError, StoreUnavailableError, TokenEndpointError } from './errors.js'
+import { AbortError, ConsentRequiredError, OAuthError, StoreFullError, StoreUnavailableError } from './errors.js'
 import { createEmitter } from './events.js'
 import { GuardedStore } from './guarded-store.js'
 import { memoryStore } from './memory-store.js'
 import { checkScopeCount, resolveOptions } from './resolve-options.js'
 import { resolveRetry } from './retry.js'
+import { revokeToken } from './revocation.js'
 import { formatScope, normaliseScope } from './scope.js'
 import { SingleFlight } from './single-flight.js'
 import { createTransport } from './tls.js'
@@ -585,7 +586,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 				const token = grant?.refreshToken ?? accessToken
 				if (token !== undefined) {
 					const hint = grant?.refreshToken ? 'refresh_token' : 'access_token'
-					await revokeToken(revocationUrl, token, hint)
+					await revokeToken(endpoint, revocationUrl, token, hint)
 				}
 				await forgetHolder(subject)
 			})
@@ -595,29 +596,5 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			const subject = requireSubject(request, 'logout')
 			await withGrant(subject, () => forgetHolder(subject))
 		},
-	}
-
-	/** RFC 7009 §2.1: POST token + token_type_hint with client authentication; 200 means revoked (or unknown). */
-	async function revokeToken(url: string, token: string, hint: string): Promise<void> {
-		const body = new URLSearchParams({ token, token_type_hint: hint })
-		const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' })
-		await authentication.authenticate(body, headers)
-		const controller = new AbortController()
-		const timer = clock.setTimeout(() => controller.abort(), config.timeout)
-		try {
-			const response = await endpoint.fetch(url, { method: 'POST', headers, body, signal: controller.signal, redirect: 'manual' })
-			await response.body?.cancel().catch(() => {})
-			if (response.status !== 200) {
-				throw new TokenEndpointError(`Revocation endpoint answered HTTP ${response.status}`, { status: response.status, attempts: 1 })
-			}
-		} catch (error) {
-			if (error instanceof TokenEndpointError) throw error
-			throw new TokenEndpointError(controller.signal.aborted ? `Revocation request timed out after ${config.timeout} ms` : 'Revocation request failed', {
-				attempts: 1,
-				cause: new Error(redact(maskAll(String((error as Error)?.message), [token]))),
-			})
-		} finally {
-			clock.clearTimeout(timer)
-		}
 	}
 }
