@@ -1,6 +1,6 @@
 import nock from 'nock'
 import { afterEach, beforeEach, vi } from 'vitest'
-import { createTokenManager, type TokenManagerOptions, type TokenWardenEvent } from '@tokenwarden/core'
+import { type ClientSecretOptions, createTokenManager, type TokenManagerOptions, type TokenWardenEvent } from '@tokenwarden/core'
 
 export const ISSUER = 'https://auth.example.com'
 export const TOKEN_PATH = '/oauth/token'
@@ -20,7 +20,7 @@ export function body(form: string): Record<string, string> {
 }
 
 /** A manager with test defaults and every event collected. */
-export function setup(overrides: Partial<TokenManagerOptions> = {}) {
+export function setup(overrides: Partial<ClientSecretOptions> | Partial<TokenManagerOptions> | Record<string, unknown> = {}) {
 	const events: TokenWardenEvent[] = []
 	const tokens = createTokenManager({
 		tokenUrl: TOKEN_URL,

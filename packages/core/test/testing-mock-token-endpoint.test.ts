@@ -5,7 +5,7 @@ import nock from 'nock'
 import { describe, expect, it, vi } from 'vitest'
 import { ConsentRequiredError, createTokenManager, OAuthError, type TokenManagerOptions, type TokenWardenEvent } from '@tokenwarden/core'
 import { createTokenServer, mockTokenEndpoint } from '@tokenwarden/core/testing'
-import { useFakeTime, useNock } from './helpers.ts'
+import { setup, useFakeTime, useNock } from './helpers.ts'
 
 useNock()
 
@@ -20,9 +20,8 @@ const T0 = Date.parse('2026-03-01T12:00:00Z')
 
 useFakeTime(T0)
 
-function manager(overrides: Partial<TokenManagerOptions> = {}) {
-	const events: TokenWardenEvent[] = []
-	const tokens = createTokenManager({
+function manager(overrides: Record<string, unknown> = {}) {
+	return setup({
 		tokenUrl: TOKEN_URL,
 		authorizeUrl: AUTHORIZE_URL,
 		revocationUrl: REVOCATION_URL,
@@ -30,10 +29,8 @@ function manager(overrides: Partial<TokenManagerOptions> = {}) {
 		clientId: CLIENT_ID,
 		clientSecret: CLIENT_SECRET,
 		retry: false,
-		onEvent: (event) => events.push(event),
 		...overrides,
-	} as TokenManagerOptions)
-	return { tokens, events }
+	})
 }
 
 const credentials = { tokenUrl: TOKEN_URL, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }

@@ -1,8 +1,16 @@
 import nock from 'nock'
 import { describe, expect, it, vi } from 'vitest'
-import { createTokenManager, InvalidTokenResponseError, OAuthError, TokenEndpointError, type TokenManagerOptions, type TokenWardenEvent } from '@tokenwarden/core'
+import {
+	createTokenManager,
+	InvalidTokenResponseError,
+	OAuthError,
+	TokenEndpointError,
+	type ClientSecretOptions,
+	type TokenManagerOptions,
+	type TokenWardenEvent,
+} from '@tokenwarden/core'
 import { createTokenServer, mockTokenEndpoint, type TokenEndpointFailure } from '@tokenwarden/core/testing'
-import { until, useFakeTime, useNock } from './helpers.ts'
+import { setup, until, useFakeTime, useNock } from './helpers.ts'
 
 useNock()
 
@@ -14,17 +22,14 @@ const T0 = Date.parse('2026-03-01T12:00:00Z')
 
 useFakeTime(T0)
 
-function manager(overrides: Partial<TokenManagerOptions> = {}) {
-	const events: TokenWardenEvent[] = []
-	const tokens = createTokenManager({
+function manager(overrides: Record<string, unknown> = {}) {
+	return setup({
 		tokenUrl: TOKEN_URL,
 		clientId: CLIENT_ID,
 		clientSecret: CLIENT_SECRET,
 		retry: { limit: 1, delay: 100, maxDelay: 100 },
-		onEvent: (event) => events.push(event),
 		...overrides,
-	} as TokenManagerOptions)
-	return { tokens, events }
+	})
 }
 
 /** Runs a getToken whose retry waits on the fake clock. */
