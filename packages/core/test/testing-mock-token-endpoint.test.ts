@@ -3,7 +3,7 @@ import { inspect } from 'node:util'
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import nock from 'nock'
 import { describe, expect, it, vi } from 'vitest'
-import { ConsentRequiredError, createTokenManager, OAuthError, type TokenManagerOptions, type TokenWardenEvent } from '@tokenwarden/core'
+import { ConsentRequiredError, OAuthError, type TokenManagerOptions } from '@tokenwarden/core'
 import { createTokenServer, mockTokenEndpoint } from '@tokenwarden/core/testing'
 import { setup, useFakeTime, useNock } from './helpers.ts'
 

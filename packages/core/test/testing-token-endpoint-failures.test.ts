@@ -1,14 +1,6 @@
 import nock from 'nock'
 import { describe, expect, it, vi } from 'vitest'
-import {
-	createTokenManager,
-	InvalidTokenResponseError,
-	OAuthError,
-	TokenEndpointError,
-	type ClientSecretOptions,
-	type TokenManagerOptions,
-	type TokenWardenEvent,
-} from '@tokenwarden/core'
+import { InvalidTokenResponseError, OAuthError, TokenEndpointError, type TokenWardenEvent } from '@tokenwarden/core'
 import { createTokenServer, mockTokenEndpoint, type TokenEndpointFailure } from '@tokenwarden/core/testing'
 import { setup, until, useFakeTime, useNock } from './helpers.ts'
 
