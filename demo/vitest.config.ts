@@ -1,7 +1,10 @@
 import { defineProject } from 'vitest/config'
+import { sourceAliases } from '../vitest.shared.ts'
 
 /** Runs `demo/run.ts` end to end against the built packages, as `pnpm demo` does. */
 export default defineProject({
+	// In-test imports of the packages use their sources (the tour itself runs against the build).
+	resolve: { alias: sourceAliases },
 	test: {
 		name: 'demo',
 		include: ['test/**/*.test.ts'],

@@ -4,7 +4,7 @@
 // the scope; a refresh token that was already used is refused with invalid_grant.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import { basicCredentials, listen, oauthError, readForm, redirect, scopeList, sendJson } from './http.ts'
+import { listen, oauthError, readForm, redirect, scopeList, sendJson, refusedBasicClient } from './http.ts'
 import type { TokenRegistry } from './registry.ts'
 import { type AuthServer, PROBE_HEADER, SlidingWindow, TokenEndpointLog } from './token-endpoint.ts'
 
@@ -148,10 +148,8 @@ export async function startBs2Banking(options: Bs2BankingServerOptions): Promise
 		// 4. The token endpoint: authorization_code and refresh_token grants, HTTP Basic.
 		const form = await readForm(request)
 		if (log.begin(request, response, form.get('grant_type'))) return
-		const client = basicCredentials(request)
-		if (client?.clientId !== options.clientId || client.clientSecret !== options.clientSecret) {
-			return oauthError(response, 401, 'invalid_client', 'Invalid API key or secret', { 'www-authenticate': 'Basic realm="bs2"' })
-		}
+		// Basic credentials as the provider's document shows them: id:secret, not form-urlencoded.
+		if (refusedBasicClient(request, response, options, { realm: 'bs2', description: 'Invalid API key or secret', encoding: 'raw' })) return
 		if (window.exceeded()) {
 			return oauthError(response, 429, 'too_many_requests', 'Token request limit reached', { 'retry-after': String(window.secondsUntilFree()) })
 		}

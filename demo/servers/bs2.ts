@@ -2,7 +2,7 @@
 // with HTTP Basic and a required scope, short-lived tokens (300 s in production), a new token
 // invalidating the client's previous one, and about ten token requests a minute before it throttles.
 import { randomUUID } from 'node:crypto'
-import { basicCredentials, listen, oauthError, readForm, scopeList, sendJson } from './http.ts'
+import { listen, oauthError, readForm, scopeList, sendJson, refusedBasicClient } from './http.ts'
 import type { TokenRegistry } from './registry.ts'
 import { type AuthServer, SlidingWindow, TokenEndpointLog } from './token-endpoint.ts'
 
@@ -32,10 +32,8 @@ export async function startBs2(options: Bs2ServerOptions): Promise<Bs2Server> {
 		if (request.method !== 'POST' || url.pathname !== TOKEN_PATH) return sendJson(response, 404, { error: 'not_found' })
 		const form = await readForm(request)
 		if (log.begin(request, response, form.get('grant_type'))) return
-		const client = basicCredentials(request)
-		if (client?.clientId !== options.clientId || client.clientSecret !== options.clientSecret) {
-			return oauthError(response, 401, 'invalid_client', 'Invalid API key or secret', { 'www-authenticate': 'Basic realm="bs2"' })
-		}
+		// Basic credentials as the provider's document shows them: id:secret, not form-urlencoded.
+		if (refusedBasicClient(request, response, options, { realm: 'bs2', description: 'Invalid API key or secret', encoding: 'raw' })) return
 		if (window.exceeded()) {
 			throttled++
 			return oauthError(response, 429, 'too_many_requests', 'Token request limit reached', { 'retry-after': String(window.secondsUntilFree()) })

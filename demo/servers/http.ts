@@ -70,18 +70,32 @@ export async function readForm(request: IncomingMessage): Promise<URLSearchParam
 }
 
 /** Client id and secret from `Authorization: Basic` ([RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1)), if present. */
-export function basicCredentials(request: IncomingMessage): { clientId: string; clientSecret: string } | undefined {
+/**
+ * The client credentials of an HTTP Basic header. `form`: both parts form-urlencoded before being joined
+ * (RFC 6749 §2.3.1); `raw`: as Juno's and BS2's documents show them, `id:secret` unencoded.
+ */
+export function basicCredentials(request: IncomingMessage, encoding: 'form' | 'raw' = 'form'): { clientId: string; clientSecret: string } | undefined {
 	const header = request.headers.authorization
 	const match = header === undefined ? null : /^basic\s+(\S+)$/i.exec(header)
 	if (match === null) return undefined
 	const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8')
 	const colon = decoded.indexOf(':')
 	if (colon < 0) return undefined
-	// RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
-	return {
-		clientId: decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' ')),
-		clientSecret: decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' ')),
-	}
+	const decode = encoding === 'raw' ? (part: string) => part : (part: string) => decodeURIComponent(part.replaceAll('+', ' '))
+	return { clientId: decode(decoded.slice(0, colon)), clientSecret: decode(decoded.slice(colon + 1)) }
+}
+
+/** Answers 401 invalid_client (with a Basic challenge) unless the request carries the expected client's credentials; true when it answered. */
+export function refusedBasicClient(
+	request: IncomingMessage,
+	response: ServerResponse,
+	expected: { clientId: string; clientSecret: string },
+	{ realm, description, encoding }: { realm: string; description: string; encoding: 'form' | 'raw' },
+): boolean {
+	const client = basicCredentials(request, encoding)
+	if (client?.clientId === expected.clientId && client.clientSecret === expected.clientSecret) return false
+	oauthError(response, 401, 'invalid_client', description, { 'www-authenticate': `Basic realm="${realm}"` })
+	return true
 }
 
 /** Scope parameter as a list (space-separated on the wire, RFC 6749 §3.3). */

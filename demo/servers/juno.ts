@@ -2,7 +2,7 @@
 // client_credentials with HTTP Basic, a JWT access token whose `exp` says when it expires,
 // token_type "bearer" in lower case, and a client that asks for tokens too often gets blocked.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
-import { basicCredentials, listen, oauthError, readForm, sendJson } from './http.ts'
+import { listen, oauthError, readForm, sendJson, refusedBasicClient } from './http.ts'
 import type { TokenRegistry } from './registry.ts'
 import { type AuthServer, SlidingWindow, TokenEndpointLog } from './token-endpoint.ts'
 
@@ -34,10 +34,8 @@ export async function startJuno(options: JunoServerOptions): Promise<JunoServer>
 		if (request.method !== 'POST' || url.pathname !== TOKEN_PATH) return sendJson(response, 404, { error: 'not_found' })
 		const form = await readForm(request)
 		if (log.begin(request, response, form.get('grant_type'))) return
-		const client = basicCredentials(request)
-		if (client?.clientId !== options.clientId || client.clientSecret !== options.clientSecret) {
-			return oauthError(response, 401, 'invalid_client', 'Bad client credentials', { 'www-authenticate': 'Basic realm="oauth2/client"' })
-		}
+		// Basic credentials as the provider's document shows them: id:secret, not form-urlencoded.
+		if (refusedBasicClient(request, response, options, { realm: 'oauth2/client', description: 'Bad client credentials', encoding: 'raw' })) return
 		const now = Date.now()
 		// "Massive requests to this endpoint may be blocked": every request counts, blocked ones too.
 		if (window.exceeded(now)) blockedUntil = now + options.blockFor

@@ -34,6 +34,17 @@ async function post(url: string, form: Record<string, string>, authorization?: s
 }
 
 describe('juno imitation', () => {
+	it('takes Basic credentials raw, as Juno documents them: a secret with + and % works through the juno preset', async () => {
+		const { createTokenManager } = await import('@tokenwarden/core')
+		const { juno } = await import('@tokenwarden/core/providers')
+		const odd = { clientId: 'jE5dH1bE2A6aThDZ', clientSecret: '39irScjWZlbGBwXBP_k+EmFf7|[SMw%x' }
+		const server = await started(startJuno({ ...odd, registry: new TokenRegistry(), lifetimeSeconds: 4, block: { limit: 5, window: 60_000 }, blockFor: 60_000 }))
+		const tokens = createTokenManager(juno({ environment: 'sandbox', ...odd, tokenUrl: server.tokenUrl }))
+		expect((await tokens.getToken()).tokenType).toBe('Bearer')
+		const formEncoded = `Basic ${Buffer.from(`${odd.clientId}:${encodeURIComponent(odd.clientSecret)}`).toString('base64')}`
+		expect((await post(server.tokenUrl, { grant_type: 'client_credentials' }, formEncoded)).status).toBe(401)
+	})
+
 	it('needs Basic auth, answers a lower-case bearer JWT with exp, and blocks a client that asks too often', async () => {
 		const juno = await started(startJuno({ ...client, registry: new TokenRegistry(), lifetimeSeconds: 4, block: { limit: 2, window: 60_000 }, blockFor: 60_000 }))
 		expect((await post(juno.tokenUrl, { grant_type: 'client_credentials' })).status).toBe(401)
