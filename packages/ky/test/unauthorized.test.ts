@@ -7,6 +7,16 @@ import { driver } from './driver.ts'
 
 useNock()
 
+/** A body that can be read once: a web stream of one chunk. */
+function oneChunkStream(): ReadableStream<Uint8Array> {
+	return new ReadableStream({
+		start(controller) {
+			controller.enqueue(new TextEncoder().encode('chunk'))
+			controller.close()
+		},
+	})
+}
+
 describe('after a 401', () => {
 	test('the token sent is dropped and the request is retried once with a fresh token', () => scenarios.retriesOnceWithFreshToken(driver))
 
@@ -60,33 +70,13 @@ describe('after a 401', () => {
 
 	test('100 concurrent requests failing with the same stale token cause one new token request', () => scenarios.concurrentUnauthorizedShareOneRefresh(driver))
 
-	test('a streamed body is not replayed: the 401 reaches the caller after one attempt', () =>
-		scenarios.streamedBodyNotReplayed(
-			driver,
-			() =>
-				new ReadableStream({
-					start(controller) {
-						controller.enqueue(new TextEncoder().encode('chunk'))
-						controller.close()
-					},
-				}),
-		))
+	test('a streamed body is not replayed: the 401 reaches the caller after one attempt', () => scenarios.streamedBodyNotReplayed(driver, oneChunkStream))
 })
 
 describe('a 401 without a retry still drops the token sent', () => {
 	test('retryUnauthorized: false: the next request gets a fresh token', () => scenarios.staleTokenDroppedWithoutRetry(driver))
 
-	test('a streamed body: the next request gets a fresh token', () =>
-		scenarios.staleTokenDroppedAfterUnreplayableBody(
-			driver,
-			() =>
-				new ReadableStream({
-					start(controller) {
-						controller.enqueue(new TextEncoder().encode('chunk'))
-						controller.close()
-					},
-				}),
-		))
+	test('a streamed body: the next request gets a fresh token', () => scenarios.staleTokenDroppedAfterUnreplayableBody(driver, oneChunkStream))
 
 	test('a second 401 after the retry drops the fresh token too', () => scenarios.secondUnauthorizedDropsFreshToken(driver))
 })
