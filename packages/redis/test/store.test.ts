@@ -67,15 +67,28 @@ describe('entries', () => {
 		expect((await store.get('k'))?.accessToken).toBe('newest')
 	})
 
-	it('lets the holder of the lock write even when another host clock made the stored entry look newer', async () => {
+	it('lets the holder of the lock write what it requested under the lock, even when another host clock made the stored entry look newer', async () => {
 		const { store } = await setup()
-		await store.set('k', entry({ accessToken: 'skewed-clock', requestedAt: 5_000 }), { ttl: 60_000 })
+		// Written by a host whose clock runs a minute ahead.
+		await store.set('k', entry({ accessToken: 'skewed-clock', requestedAt: Date.now() + 60_000 }), { ttl: 60_000 })
 		const lock = await store.lock('k', { timeout: 1_000 })
-		await store.set('k', entry({ accessToken: 'holder', requestedAt: 4_000 }), { ttl: 60_000 })
+		await store.set('k', entry({ accessToken: 'holder', requestedAt: Date.now() }), { ttl: 60_000 })
 		expect((await store.get('k'))?.accessToken).toBe('holder')
 		await lock.release()
-		await store.set('k', entry({ accessToken: 'late', requestedAt: 3_000 }), { ttl: 60_000 })
+		await store.set('k', entry({ accessToken: 'late', requestedAt: Date.now() - 1_000 }), { ttl: 60_000 })
 		expect((await store.get('k'))?.accessToken).toBe('holder')
+	})
+
+	it('never lets the lock holder write a set it requested before taking the lock over a newer one (issue 12)', async () => {
+		const { store } = await setup()
+		// Rotated while Redis was unreachable, kept in process, unsaved.
+		const unsaved = entry({ refreshToken: 'rt-2', requestedAt: Date.now() - 5_000 })
+		// Meanwhile another process rotated again, normally.
+		await store.set('grant', entry({ refreshToken: 'rt-3', requestedAt: Date.now() - 1_000 }), { ttl: 60_000 })
+		const lock = await store.lock('grant', { timeout: 1_000 })
+		await store.set('grant', unsaved, { ttl: 60_000 })
+		expect((await store.get('grant'))?.refreshToken).toBe('rt-3')
+		await lock.release()
 	})
 
 	it('compares and deletes atomically', async () => {
@@ -297,7 +310,8 @@ describe('options', () => {
 	it('rejects bad options with a TypeError at the boundary', async () => {
 		const client = await connect()
 		const bad: Array<[unknown, unknown, RegExp]> = [
-			[{}, undefined, /node-redis .* or ioredis client/],
+			[{}, undefined, /node-redis .* or ioredis .*client/],
+			[client, { replicaAcks: 1.5 }, /replicaAcks/],
 			[client, { prefix: 1 }, /prefix must be a string/],
 			[client, { commandTimeout: 0 }, /commandTimeout/],
 			[client, { lease: -1 }, /lease/],
