@@ -170,7 +170,9 @@ function ioredisClusterConnection(client: IoredisCluster): Connection {
 		async sendAndWait(args, _routingKey, replicas, timeout) {
 			if (offlineNow()) throw offline()
 			// A pipeline goes to the node of its keys' slot on one connection: WAIT has no key of its own.
-			const results = await client.pipeline([[...args], waitArgs(replicas, timeout)]).exec()
+			const [command = '', ...rest] = args
+			// ioredis pipelines take its method names: lower-case commands.
+			const results = await client.pipeline([[command.toLowerCase(), ...rest], ['wait', ...waitArgs(replicas, timeout).slice(1)]]).exec()
 			const [write, wait] = results ?? []
 			if (!write || !wait) throw new RedisStoreError('Redis cluster pipeline returned no reply', 'command', { outage: true })
 			if (write[0]) throw write[0]

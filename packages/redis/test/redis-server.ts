@@ -83,7 +83,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 	}
 }
 
-async function launch(args: string[], port: number): Promise<ChildProcess> {
+export async function launch(args: string[], port: number): Promise<ChildProcess> {
 	const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
 	let output = ''
 	child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)))
