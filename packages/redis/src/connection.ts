@@ -172,7 +172,12 @@ function ioredisClusterConnection(client: IoredisCluster): Connection {
 			// A pipeline goes to the node of its keys' slot on one connection: WAIT has no key of its own.
 			const [command = '', ...rest] = args
 			// ioredis pipelines take its method names: lower-case commands.
-			const results = await client.pipeline([[command.toLowerCase(), ...rest], ['wait', ...waitArgs(replicas, timeout).slice(1)]]).exec()
+			const results = await client
+				.pipeline([
+					[command.toLowerCase(), ...rest],
+					['wait', ...waitArgs(replicas, timeout).slice(1)],
+				])
+				.exec()
 			const [write, wait] = results ?? []
 			if (!write || !wait) throw new RedisStoreError('Redis cluster pipeline returned no reply', 'command', { outage: true })
 			if (write[0]) throw write[0]
@@ -193,10 +198,7 @@ function ioredisClusterConnection(client: IoredisCluster): Connection {
 }
 
 /** A subscriber whose `close` also stops a connection that is still being opened, and never throws. */
-function closable(
-	connecting: Promise<unknown>,
-	operations: { listen(channel: string): Promise<unknown>; unlisten(channel: string): Promise<unknown>; close(): void },
-): Subscriber {
+function closable(connecting: Promise<unknown>, operations: { listen(channel: string): Promise<unknown>; unlisten(channel: string): Promise<unknown>; close(): void }): Subscriber {
 	let closed = false
 	const ready = connecting.then(() => {})
 	return {

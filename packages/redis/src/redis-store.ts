@@ -71,7 +71,10 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
 				args,
 			)
 			if (acks < replicaAcks) {
-				throw new RedisStoreError(`Redis acknowledged the refresh-token write on ${acks} of ${replicaAcks} replicas within ${Math.floor(config.commandTimeout / 2)} ms`, 'not-replicated')
+				throw new RedisStoreError(
+					`Redis acknowledged the refresh-token write on ${acks} of ${replicaAcks} replicas within ${Math.floor(config.commandTimeout / 2)} ms`,
+					'not-replicated',
+				)
 			}
 			return Number(written) === 1
 		})

@@ -132,4 +132,3 @@ async function promoted(deadId: string): Promise<void> {
 		await delay(100)
 	}
 }
-

@@ -4,8 +4,7 @@ import { closeLater, connectCluster, connectIoredisCluster, delay, entry, unique
 
 /** The manager's key of an account holder's grant and of one of their access tokens (as core builds them). */
 const grantKey = (subject: string) => `tokenwarden:v1:grant:${encodeURIComponent('https://auth.example/token')}:client-1:${subject}`
-const holderTokenKey = (subject: string, scope: string) =>
-	`tokenwarden:v1:${['https://auth.example/token', 'client-1', scope, `s:${subject}`].map(encodeURIComponent).join(':')}`
+const holderTokenKey = (subject: string, scope: string) => `tokenwarden:v1:${['https://auth.example/token', 'client-1', scope, `s:${subject}`].map(encodeURIComponent).join(':')}`
 
 const clients = {
 	'node-redis createCluster': async () => (await connectCluster()) as never,
@@ -92,4 +91,3 @@ for (const [name, connect] of Object.entries(clients)) {
 		})
 	})
 }
-

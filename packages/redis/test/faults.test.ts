@@ -18,41 +18,45 @@ afterEach(async () => {
 	redis = undefined
 })
 
-describe('a lock holder that dies mid-refresh', () => {
-	it('delays the others by its lease, then one of them takes over: one token, nobody hangs', async () => {
-		server = await startTokenServer({ lifetime: 3600 })
-		const timeout = 2_000
-		// The manager waits up to timeout x (retries + 1) + maxDelay = 6.2 s for the lock; the lease is 1 s.
-		fleet = await startFleet(8, {
-			redisUrl: inject('redisUrl'),
-			tokenUrl: server.url,
-			prefix: uniquePrefix(),
-			timeout,
-			lease: 1_000,
-			refreshAhead: 200,
-			expiryMargin: 100,
-			commandTimeout: 1_000,
-		})
-		server.hold()
-		const bursts = fleet.workers.map((_worker, index) => (fleet as Fleet).burst(20, { only: [index] }).then(([reply]) => reply))
-		bursts.forEach((burst) => burst.catch(() => {}))
-		// The lock holder's request reaches the token server, which keeps it waiting; the holder dies.
-		const held = await within(server.nextHeld(), 10_000, 'the first token request')
-		const holder = Number(held.worker)
-		await fleet.kill(holder)
-		server.answerHeld()
+for (const target of ['one Redis', 'a Redis Cluster'] as const) {
+	describe(`a lock holder that dies mid-refresh (${target})`, () => {
+		it('delays the others by its lease, then one of them takes over: one token, nobody hangs', async () => {
+			server = await startTokenServer({ lifetime: 3600 })
+			const timeout = 2_000
+			// The manager waits up to timeout x (retries + 1) + maxDelay = 6.2 s for the lock; the lease is 2 s
+			// (renewed every 0.67 s: a live holder keeps it through event-loop stalls of a busy machine).
+			fleet = await startFleet(8, {
+				redisUrl: inject('redisUrl'),
+				cluster: target === 'a Redis Cluster' ? inject('clusterNodes') : undefined,
+				tokenUrl: server.url,
+				prefix: uniquePrefix(),
+				timeout,
+				lease: 2_000,
+				refreshAhead: 200,
+				expiryMargin: 100,
+				commandTimeout: 1_000,
+			})
+			server.hold()
+			const bursts = fleet.workers.map((_worker, index) => (fleet as Fleet).burst(20, { only: [index] }).then(([reply]) => reply))
+			bursts.forEach((burst) => burst.catch(() => {}))
+			// The lock holder's request reaches the token server, which keeps it waiting; the holder dies.
+			const held = await within(server.nextHeld(), 10_000, 'the first token request')
+			const holder = Number(held.worker)
+			await fleet.kill(holder)
+			server.answerHeld()
 
-		const survivors = await within(Promise.all(bursts.filter((_burst, index) => index !== holder)), 15_000, 'the surviving callers')
-		expect(survivors.flatMap((reply) => reply?.errors ?? ['missing'])).toEqual([])
-		expect(new Set(survivors.flatMap((reply) => reply?.tokens))).toHaveLength(1)
-		expect(survivors.map((reply) => reply?.fulfilled)).toEqual(survivors.map(() => 20))
-		// The dead holder's request and the one that took over: no process went it alone.
-		expect(server.count()).toBe(2)
-		expect(server.seen[1]?.worker).not.toBe(String(holder))
-		// Bounded by the manager's lock wait plus one request, far below: nobody hung.
-		for (const reply of survivors) expect(reply?.slowest).toBeLessThan(3 * timeout + 200 + timeout)
+			const survivors = await within(Promise.all(bursts.filter((_burst, index) => index !== holder)), 15_000, 'the surviving callers')
+			expect(survivors.flatMap((reply) => reply?.errors ?? ['missing'])).toEqual([])
+			expect(new Set(survivors.flatMap((reply) => reply?.tokens))).toHaveLength(1)
+			expect(survivors.map((reply) => reply?.fulfilled)).toEqual(survivors.map(() => 20))
+			// The dead holder's request and the one that took over: no process went it alone.
+			expect(server.count()).toBe(2)
+			expect(server.seen[1]?.worker).not.toBe(String(holder))
+			// Bounded by the manager's lock wait plus one request, far below: nobody hung.
+			for (const reply of survivors) expect(reply?.slowest).toBeLessThan(3 * timeout + 200 + timeout)
+		})
 	})
-})
+}
 
 describe('Redis stopped mid-run and started again', () => {
 	it('never holds a caller past its timeout, loses no rotated refresh token, and returns to Redis', async () => {

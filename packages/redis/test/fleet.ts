@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url'
 export interface WorkerConfig {
 	id: number
 	redisUrl: string
+	/** Nodes of a Redis Cluster to use (node-redis createCluster) instead of `redisUrl`. */
+	cluster?: ReadonlyArray<{ host: string; port: number }> | undefined
 	tokenUrl: string
 	prefix: string
 	/** The manager's timeout (ms): the lock lease is twice this. */

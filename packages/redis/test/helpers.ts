@@ -36,7 +36,10 @@ export async function connectCluster(nodes: readonly ClusterNode[] = inject('clu
 
 /** A connected ioredis `Cluster` on the test cluster (closed after the test). */
 export async function connectIoredisCluster(nodes: readonly ClusterNode[] = inject('clusterNodes')): Promise<Cluster> {
-	const cluster = new Cluster(nodes.map(({ host, port }) => ({ host, port })), { clusterRetryStrategy: () => 50 })
+	const cluster = new Cluster(
+		nodes.map(({ host, port }) => ({ host, port })),
+		{ clusterRetryStrategy: () => 50 },
+	)
 	cluster.on('error', () => {})
 	await new Promise<void>((resolve, reject) => {
 		cluster.once('ready', resolve)

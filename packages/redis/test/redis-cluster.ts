@@ -20,7 +20,7 @@ export interface RedisCluster {
 	topology(): Promise<Array<{ id: string; port: number; master: boolean; masterId: string | undefined; slots: string[]; failed: boolean }>>
 	/** Stops one node (SIGKILL by default) and waits for the process to exit. */
 	stop(port: number, signal?: NodeJS.Signals): Promise<void>
-	/** Starts a stopped node again on its port, data and node file (it rejoins, as a replica once its master was replaced). */
+	/** Starts a stopped node again on its port and node file (it rejoins, as a replica once its master was replaced). */
 	start(port: number): Promise<void>
 	/** Resolves once `CLUSTER INFO` says ok on every running node, every slot is served and every running replica is in sync. */
 	waitHealthy(timeoutMs?: number): Promise<void>
@@ -33,9 +33,9 @@ export interface RedisCluster {
 
 /**
  * Starts `redis-server --cluster-enabled yes` six times on free loopback ports and forms a cluster with
- * `redis-cli --cluster create … --cluster-replicas 1 --cluster-yes`. Each node appends to its own AOF, so
- * a node that was stopped comes back with its data; the node timeout is 1 s, so a dead master's replica
- * is promoted within a few seconds.
+ * `redis-cli --cluster create … --cluster-replicas 1 --cluster-yes`. A node that was stopped comes back
+ * with its node file and rejoins; the node timeout is 1 s, so a dead master's replica is promoted within a
+ * few seconds.
  */
 export async function startRedisCluster(): Promise<RedisCluster> {
 	const root = mkdtempSync(join(tmpdir(), 'tokenwarden-cluster-'))
@@ -60,10 +60,10 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 			'1000',
 			'--save',
 			'',
+			// No persistence: a node that comes back rejoins as a replica and copies its master (and an
+			// fsync per write would slow every lock command on a busy machine).
 			'--appendonly',
-			'yes',
-			'--appendfsync',
-			'always',
+			'no',
 			// Replicas sync at once rather than after the default 5 s wait for more replicas.
 			'--repl-diskless-sync-delay',
 			'0',
