@@ -105,7 +105,7 @@ function nodeRedisClusterConnection(client: NodeRedisCluster): Connection {
 	const send = (args: readonly string[], routingKey: string, signal: AbortSignal) => {
 		if (!client.isReady) return Promise.reject(offline())
 		// Never from a replica: a refresh token read there may already have been rotated on the master.
-		return client.sendCommand(routingKey, false, args, { abortSignal: signal })
+		return client.sendCommand(routingKey, false, [...args], { abortSignal: signal })
 	}
 	return {
 		cluster: true,

@@ -12,6 +12,8 @@ export interface RedisServer {
 	stop(signal?: NodeJS.Signals): Promise<void>
 	/** Starts it again on the same port and data directory (after `stop`). */
 	start(): Promise<void>
+	/** Sends a signal to the running process (SIGSTOP hangs it with its connections open, SIGCONT resumes it). */
+	signal(signal: NodeJS.Signals): void
 	/** Stops it for good and removes its data directory. */
 	dispose(): Promise<void>
 }
@@ -76,7 +78,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 		port,
 		stop,
 		start,
+		signal(signal) {
+			child?.kill(signal)
+		},
 		async dispose() {
+			child?.kill('SIGCONT')
 			await stop()
 			rmSync(dir, { recursive: true, force: true })
 		},

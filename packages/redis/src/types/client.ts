@@ -61,9 +61,9 @@ export interface NodeRedisCluster {
 	/** False until the cluster client knows the slots (and after it closed). */
 	readonly isReady: boolean
 	/** Sends one raw command to the master of `firstKey`'s slot, following MOVED/ASK redirections. */
-	sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: readonly string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>
+	sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>
 	/** The connection to the master of `key`'s slot: `WAIT` must run on the connection that wrote. */
-	getNodeClientForKey(key: string, isReadonly?: boolean): Promise<{ sendCommand(args: readonly string[], options?: { abortSignal?: AbortSignal }): Promise<unknown> }>
+	getNodeClientForKey(key: string, isReadonly?: boolean): Promise<{ sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown> }>
 	/** Used once, lazily, for the sharded pub/sub connections that wake lock waiters. */
 	duplicate(): NodeRedisClusterSubscriber
 }
