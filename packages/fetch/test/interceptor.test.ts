@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { inspect } from 'node:util'
-import { Agent, fetch as undiciFetch, getGlobalDispatcher, interceptors, request, setGlobalDispatcher } from 'undici'
+import { Agent, type Dispatcher, fetch as undiciFetch, getGlobalDispatcher, interceptors, request, setGlobalDispatcher } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createMtlsAgents } from '@tokenwarden/core'
 import { tokenInterceptor } from '@tokenwarden/fetch'
@@ -20,7 +20,7 @@ function agentFor(origins: string[], options: Record<string, unknown> = {}) {
 	return { agent, tokens, tokenEndpoint }
 }
 
-async function get(agent: Agent, url: string, options: Record<string, unknown> = {}) {
+async function get(agent: Dispatcher, url: string, options: Record<string, unknown> = {}) {
 	const response = await request(url, { dispatcher: agent, ...options })
 	return { status: response.statusCode, body: await response.body.text() }
 }
@@ -153,7 +153,7 @@ describe('with mutual TLS (createMtlsAgents)', () => {
 		const { tokens } = setup()
 		const { dispatcher } = createMtlsAgents({ cert: certs.client.cert, key: certs.client.key, ca: certs.ca.cert })
 		const agent = dispatcher.compose(tokenInterceptor(tokens, { origins: [base] }))
-		expect((await get(agent as Agent, `${base}/saldo`)).status).toBe(200)
+		expect((await get(agent, `${base}/saldo`)).status).toBe(200)
 		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2'])
 		await dispatcher.close()
 	})
