@@ -108,9 +108,10 @@ function checkTlsOptions(tls: TlsOptions, now: number): CheckedTls {
 		throw new TypeError(`tokenwarden: tls client certificate or key is unusable: ${describeTlsError(error, tls.pfx !== undefined, encrypted)}`)
 	}
 	if (tls.pfx !== undefined) {
-		leaf = certificateOf(secureContext)
+		const presented = certificateOf(secureContext)
 		// Node loads a PKCS#12 file that holds only CA certificates without a word; it would present nothing.
-		if (leaf === null) throw new TypeError('tokenwarden: tls client certificate or key is unusable: tls.pfx holds no client certificate')
+		if (presented === null) throw new TypeError('tokenwarden: tls client certificate or key is unusable: tls.pfx holds no client certificate')
+		leaf = presented
 		if (leaf) checkCertificate(leaf, now)
 	}
 	const thumbprint = leaf && createHash('sha256').update(leaf.raw).digest('base64url')
