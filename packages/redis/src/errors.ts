@@ -44,11 +44,17 @@ export class RedisStoreError extends TokenWardenError {
 	 * authenticate, an error reply to the command itself). A guarded store pauses on outages only.
 	 */
 	readonly outage: boolean
+	/**
+	 * The same fact in the words of core's store contract (`StoreFailure` in `@tokenwarden/core`):
+	 * `'outage'` (the manager pauses the store and carries on in process) or `'refused'`.
+	 */
+	readonly storeFailure: 'outage' | 'refused'
 
 	constructor(message: string, reason: RedisStoreErrorReason, options?: { cause?: unknown; outage?: boolean }) {
 		super(message, options?.cause === undefined ? undefined : { cause: options.cause })
 		this.reason = reason
 		this.outage = options?.outage ?? (reason === 'timeout' || reason === 'offline' || reason === 'not-replicated')
+		this.storeFailure = this.outage ? 'outage' : 'refused'
 	}
 }
 
