@@ -17,6 +17,8 @@ export interface FleetLockContext {
 	readonly pollInterval: number
 	readonly wakeups: Wakeups | undefined
 	readonly logger: Logger | undefined
+	/** Resolves once a write of `key` that failed (Redis unreachable) has reached Redis; undefined when none is pending. */
+	whenWritten(key: string): Promise<void> | undefined
 }
 
 /**
@@ -117,7 +119,7 @@ export class FleetLocks {
 			if (this.#held.get(key)?.owner === owner) this.#held.delete(key)
 		}
 		const renew = async () => {
-			if (renewing || released) return
+			if (renewing || !this.#isHeld(key, owner)) return
 			renewing = true
 			try {
 				const extended = await context.run('lock renewal', (signal) => this.#eval(RENEW, lockKey, [owner, String(lease)], signal))
@@ -138,10 +140,27 @@ export class FleetLocks {
 			release: async () => {
 				if (released) return
 				released = true
+				// The holder's write of this key failed and waits to be written again: the lock (renewed
+				// meanwhile) stays ours until it lands, so no other process reads the set it replaces and
+				// spends a refresh token that was already rotated. Bounded by the write's own expiry.
+				const pending = context.whenWritten(key)
+				if (pending) {
+					pending
+						.then(() => {
+							forget()
+							return this.#release(lockKey, owner, context.keyspace.channel(key))
+						})
+						.catch(() => {})
+					return
+				}
 				forget()
 				await this.#release(lockKey, owner, context.keyspace.channel(key))
 			},
 		}
+	}
+
+	#isHeld(key: string, owner: string): boolean {
+		return this.#held.get(key)?.owner === owner
 	}
 
 	/** Releases (only the owner's lock) and announces it on the lock's channel. */

@@ -48,6 +48,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
 		pollInterval: config.pollInterval,
 		wakeups,
 		logger,
+		whenWritten: (key) => replay.whenWritten(key),
 	})
 
 	/** Resolves true when written, false when a newer entry was kept. */

@@ -58,6 +58,37 @@ for (const target of ['one Redis', 'a Redis Cluster'] as const) {
 	})
 }
 
+describe('a lock holder whose refresh-token write failed', () => {
+	it('keeps the lock until the write reaches Redis, so no other process reads the set it replaces', async () => {
+		redis = await startRedisServer({ persistent: true })
+		const prefix = uniquePrefix()
+		const otherClient = await connect(redis.url)
+		const holder = redisStore(await connect(redis.url), { prefix, commandTimeout: 200, lease: 1_000 })
+		const other = redisStore(otherClient, { prefix, commandTimeout: 200, pollInterval: 20 })
+		closeLater(holder)
+		closeLater(other)
+		const entry = (refreshToken: string) => ({ version: 1 as const, requestedAt: Date.now(), refreshToken })
+		await holder.set('grant', entry('rt-1'), { ttl: 60_000 })
+		const lock = await holder.lock('grant', { timeout: 1_000 })
+		// Redis dies while the holder writes the rotated token: the write fails for its caller, nothing is queued.
+		await redis.stop('SIGKILL')
+		await expect(holder.set('grant', entry('rt-2'), { ttl: 60_000 })).rejects.toThrow()
+		// Released by the manager; the store keeps it (renewing) until rt-2 is in Redis.
+		await lock.release()
+		await redis.start()
+		await within(
+			(async () => {
+				while (!otherClient.isReady) await delay(10)
+			})(),
+			5_000,
+			'reconnecting',
+		)
+		const next = await within(other.lock('grant', { timeout: 1_000 }), 10_000, 'the lock after the write landed')
+		expect((await other.get('grant'))?.refreshToken).toBe('rt-2')
+		await next.release()
+	})
+})
+
 describe('Redis stopped mid-run and started again', () => {
 	it('never holds a caller past its timeout, loses no rotated refresh token, and returns to Redis', async () => {
 		redis = await startRedisServer({ persistent: true })
