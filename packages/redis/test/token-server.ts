@@ -108,6 +108,8 @@ export async function startTokenServer(options: TokenServerOptions = {}) {
 		invalidGrants: () => invalidGrants,
 		/** Families (authorization codes) revoked because a refresh token of theirs was used twice. */
 		revokedFamilies: () => [...revokedFamilies],
+		/** Whether this refresh token would be accepted now. */
+		isValid: (refreshToken: string | undefined) => refreshToken !== undefined && validRefreshTokens.has(refreshToken),
 		/** Whether the family of this authorization code still has a valid refresh token. */
 		familyValid: (code: string) => [...validRefreshTokens].some((token) => familyOf.get(token) === code),
 		/** Rotates a refresh token as if another client had refreshed with it: the old one is spent, the new one returned. */
