@@ -219,7 +219,8 @@ function checkRetry(retry: unknown): void {
 /** `tls`: `{ cert, key, ca?, passphrase? }` or `{ pfx, passphrase?, ca? }` (or `{ ca }` alone); tls.ts checks the certificates themselves. */
 function checkTls(tls: unknown): void {
 	const given = plainObject(tls, 'tls', ['cert', 'key', 'pfx', 'passphrase', 'ca'], 'an object { cert, key, ca?, passphrase? } or { pfx, passphrase?, ca? }')
-	for (const name of ['cert', 'key', 'pfx'] as const) if (given[name] !== undefined) bytesOrString(given[name], `tls.${name}`)
+	for (const name of ['cert', 'key'] as const) if (given[name] !== undefined) bytesOrString(given[name], `tls.${name}`)
+	// tls.pfx (bytes or a base64 string) is checked, and parsed, by tls.ts.
 	if (given.passphrase !== undefined && typeof given.passphrase !== 'string') invalid('tls.passphrase', 'a string', given.passphrase, { secret: true })
 	if (given.ca !== undefined) {
 		const list = Array.isArray(given.ca) ? given.ca : [given.ca]

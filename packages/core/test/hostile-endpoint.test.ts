@@ -118,7 +118,7 @@ describe('a byte cap on every response, enforced while streaming', () => {
 			response.writeHead(200, { 'content-type': 'application/json' })
 			pump(response, '{"access_token":"', size, '","token_type":"Bearer","expires_in":60}')
 		}
-	it.each<[string, HostileHandler, typeof TokenWardenError, string]>([
+	it.each<[string, HostileHandler, abstract new (...args: never[]) => Error, string]>([
 		['a 200 MB access token, chunked', token(MB200), InvalidTokenResponseError, 'too_large'],
 		[
 			'a 200 MB access token with its Content-Length',

@@ -17,7 +17,9 @@ export type HostileHandler = (request: HostileRequest, response: ServerResponse)
  * nock cannot imitate (bodies that never end, drip, get cut or reset after the status line).
  */
 export async function startHostileServer() {
-	let handler: HostileHandler = (_request, response) => response.writeHead(500).end()
+	let handler: HostileHandler = (_request, response) => {
+		response.writeHead(500).end()
+	}
 	const seen: HostileRequest[] = []
 	const server = createServer(async (incoming: IncomingMessage, response: ServerResponse) => {
 		const chunks: Buffer[] = []
