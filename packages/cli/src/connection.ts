@@ -149,12 +149,13 @@ function readPassphrase(flags: Flags, io: CliIo): string | undefined {
 }
 
 async function readTls(flags: Flags, io: CliIo, passphrase: string | undefined): Promise<TlsOptions | undefined> {
-	const [cert, key, ca] = await Promise.all(
-		(['cert', 'key', 'ca'] as const).map(async (name) => {
-			const path = text(flags, name)
-			return path === undefined ? undefined : await readOptionFile(io.cwd, path, name)
-		}),
-	)
+	const read = async (name: string) => {
+		const path = text(flags, name)
+		return path === undefined ? undefined : await readOptionFile(io.cwd, path, name)
+	}
+	const cert = await read('cert')
+	const key = await read('key')
+	const ca = await read('ca')
 	if (cert === undefined && key === undefined && ca === undefined) return undefined
 	if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together (the client certificate and its private key)')
 	return definedOnly({ cert, key, ca, passphrase: cert === undefined ? undefined : passphrase }) as TlsOptions

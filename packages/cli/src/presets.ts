@@ -17,7 +17,7 @@ export interface PresetInfo {
  */
 export const PRESETS: Readonly<Record<string, PresetInfo>> = {
 	juno: { about: 'Juno: HTTP Basic (raw id:secret), JWT tokens' },
-	bankly: { about: 'Bankly: secret in the form body, or mTLS with --cert/--key; --scope' },
+	bankly: { about: 'Bankly: secret in the form body, or mTLS (--cert/--key); --scope' },
 	bs2: { about: 'BS2 Pix: HTTP Basic (raw id:secret); --scope' },
 	bs2Banking: { about: 'BS2 api-banking: consent flow (authorize, exchange)', consent: true },
 }

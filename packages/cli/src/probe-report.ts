@@ -5,10 +5,17 @@ import { probe, type ProbeResult } from './probe.js'
 import type { Session } from './context.js'
 
 /** Runs the probes one after another (their times stay comparable). */
-export async function runProbes(urls: readonly string[], token: Token, session: Session, jwt: DecodedJwt | null, now: () => number): Promise<ProbeResult[]> {
+export async function runProbes(
+	urls: readonly string[],
+	token: Token,
+	session: Session,
+	jwt: DecodedJwt | null,
+	now: () => number,
+	redact: (text: string) => string,
+): Promise<ProbeResult[]> {
 	const results: ProbeResult[] = []
 	const mtls = session.connection.tls?.cert !== undefined || session.connection.tls?.pfx !== undefined
-	for (const url of urls) results.push(await probe(url, token, { fetch: session.probeFetch, now, jwt: jwt ?? undefined, mtls, timeout: session.timeout }))
+	for (const url of urls) results.push(await probe(url, token, { fetch: session.probeFetch, now, jwt: jwt ?? undefined, mtls, timeout: session.timeout, redact }))
 	return results
 }
 

@@ -50,6 +50,8 @@ export interface ProbeContext {
 	mtls: boolean
 	/** Per probe, in ms. */
 	timeout: number
+	/** Masks secrets in text quoted from a response, before it is shortened (a cut would leave a token's prefix). */
+	redact: (text: string) => string
 }
 
 /** Checks a `--probe` URL before any token is requested: absolute http(s). */
@@ -89,7 +91,7 @@ export async function probe(url: string, token: Token, context: ProbeContext): P
 	const ok = response.status >= 200 && response.status < 300
 	const header = response.headers.get('www-authenticate')
 	const challenges = header ? parseChallenges(header) : []
-	const body = ok ? await discard(response) : await snippet(response)
+	const body = ok ? await discard(response) : await snippet(response, context.redact)
 	const result: ProbeResult = { url, ok, status: response.status, timeMs, challenges, cause: undefined, explanation: undefined }
 	if (body) result.body = body
 	if (!ok) Object.assign(result, explain(response, challenges, token, context))
@@ -167,7 +169,7 @@ async function discard(response: Response): Promise<undefined> {
 }
 
 /** The first {@link BODY_LIMIT} bytes of the body, as one short line (the rest is not read). */
-async function snippet(response: Response): Promise<string | undefined> {
+async function snippet(response: Response, redact: (text: string) => string): Promise<string | undefined> {
 	const reader = response.body?.getReader()
 	if (!reader) return undefined
 	const chunks: Uint8Array[] = []
@@ -184,7 +186,7 @@ async function snippet(response: Response): Promise<string | undefined> {
 	} finally {
 		await reader.cancel().catch(() => {})
 	}
-	const text = Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString('utf8').replace(/\s+/g, ' ').trim()
+	const text = redact(Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString('utf8')).replace(/\s+/g, ' ').trim()
 	if (text === '') return undefined
 	return text.length > 160 ? `${text.slice(0, 157)}...` : text
 }

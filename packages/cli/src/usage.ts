@@ -33,7 +33,7 @@ const HELP: Record<Command | 'main', string> = {
 	main: `tokenwarden: get, inspect and probe an OAuth2 access token.
 
 Usage:
-  tokenwarden token --preset NAME --environment ENV [--scope "A B"] [--probe URL]
+  tokenwarden token --preset NAME --environment ENV [--scope "A B"] [--probe U]
   tokenwarden token --token-url URL [--client-auth METHOD] [--scope "A B"]
   tokenwarden inspect < token.txt
   tokenwarden authorize --preset bs2Banking --environment ENV --redirect-uri URL

@@ -45,7 +45,7 @@ export async function exchangeCommand(flags: Flags, context: Context): Promise<n
 	const consent = await session.tokens.consent({ subject })
 	const refreshToken = session.observer.observation.refreshToken
 	const view = tokenView(token, session.connection.requestedScope, session.observer.observation, io.now(), showToken)
-	const results = await runProbes(probes, token, session, view.jwt, io.now)
+	const results = await runProbes(probes, token, session, view.jwt, io.now, (text) => secrets.scrub(text))
 	const exit = results.every((result) => result.ok) ? EXIT.ok : EXIT.probe
 	const lapse = consent?.refreshExpiresAt
 	const consentView = {

@@ -16,7 +16,7 @@ export async function tokenCommand(flags: Flags, context: Context): Promise<numb
 	const token = await session.tokens.getToken()
 	if (!showToken) secrets.add(token.accessToken)
 	const view = tokenView(token, connection.requestedScope, session.observer.observation, io.now(), showToken)
-	const results = await runProbes(probes, token, session, view.jwt, io.now)
+	const results = await runProbes(probes, token, session, view.jwt, io.now, (text) => secrets.scrub(text))
 	const exit = results.every((result) => result.ok) ? EXIT.ok : EXIT.probe
 	if (flag(flags, 'json')) {
 		const source = { tokenUrl: connection.options.tokenUrl, clientAuth: connection.clientAuth, preset: connection.preset, environment: connection.environment }
