@@ -17,6 +17,8 @@ export interface RunOptions {
 	stdin?: string | undefined
 	/** In-process only: pretend stdout and stderr are terminals. */
 	tty?: boolean | undefined
+	/** In-process only: pretend stdin is a terminal. */
+	stdinTty?: boolean | undefined
 }
 
 export type Runner = (args: readonly string[], options?: RunOptions) => Promise<CliResult>
@@ -41,7 +43,7 @@ export const inProcess: Runner = async (args, options = {}) => {
 	const io: CliIo = {
 		stdout: { write: (text: string) => (stdout += text), isTTY: options.tty },
 		stderr: { write: (text: string) => (stderr += text), isTTY: options.tty },
-		stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+		stdin: Object.assign(Readable.from(options.stdin === undefined ? [] : [options.stdin]), { isTTY: options.stdinTty }),
 		env: { ...options.env },
 		cwd: process.cwd(),
 		fetch: (input, init) => globalThis.fetch(input, init),
