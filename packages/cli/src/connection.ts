@@ -20,7 +20,15 @@ export interface Connection {
 	environment: string | undefined
 }
 
-const METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none']
+const METHODS: readonly ClientAuthMethod[] = [
+	'client_secret_basic',
+	'client_secret_post',
+	'client_secret_jwt',
+	'private_key_jwt',
+	'tls_client_auth',
+	'self_signed_tls_client_auth',
+	'none',
+]
 const SECRET_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt']
 
 /** Environment variables the credentials come from. */
@@ -70,7 +78,8 @@ export async function resolveConnection(flags: Flags, io: CliIo, secrets: Secret
 		const method = clientAuthFlag ?? defaultMethod(clientSecret, tls, signing)
 		options = withMethod({ ...common, clientId, ...(tls ? { tls } : {}) }, method as ClientAuthMethod, clientSecret)
 	}
-	if (signing !== undefined && options.clientAuth === 'private_key_jwt') Object.assign(options, definedOnly({ privateKey: signing.key, keyId: signing.keyId, algorithm: signing.algorithm }))
+	if (signing !== undefined && options.clientAuth === 'private_key_jwt')
+		Object.assign(options, definedOnly({ privateKey: signing.key, keyId: signing.keyId, algorithm: signing.algorithm }))
 	if (timeout !== undefined) options.timeout = timeout
 	const clientAuth = String(options.clientAuth ?? 'client_secret_basic')
 	if (SECRET_METHODS.includes(clientAuth) && clientSecret === undefined) {

@@ -133,13 +133,17 @@ function explain(response: Response, challenges: Challenge[], token: Token, cont
 		}
 	}
 	if (error === 'invalid_request') {
-		return { cause: 'invalid_request', explanation: 'invalid_request: the API finds the request malformed (RFC 6750 §3.1), for example a token sent twice or in an unexpected place.' }
+		return {
+			cause: 'invalid_request',
+			explanation: 'invalid_request: the API finds the request malformed (RFC 6750 §3.1), for example a token sent twice or in an unexpected place.',
+		}
 	}
 	if (status === 401 && !context.mtls && context.jwt?.payload.cnf !== undefined) {
 		return { cause: 'certificate_bound', explanation: 'the token is bound to a client certificate (cnf claim, RFC 8705 §3): probe with --cert and --key.' }
 	}
 	if (status === 401) {
-		if (challenges.length === 0) return { cause: 'no_challenge', explanation: '401 without a WWW-Authenticate challenge (RFC 9110 §15.5.2 requires one): the API does not say why.' }
+		if (challenges.length === 0)
+			return { cause: 'no_challenge', explanation: '401 without a WWW-Authenticate challenge (RFC 9110 §15.5.2 requires one): the API does not say why.' }
 		if (bearer === undefined) {
 			return { cause: 'other_scheme', explanation: `the API asks for ${challenges.map((item) => item.scheme).join(', ')} authentication, not ${token.tokenType}.` }
 		}

@@ -57,12 +57,14 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
 /** One line of error, one of hint, on stderr; with `--json` also the object on stdout. */
 function report(term: Terminal, explained: Explained, json: boolean, command: string | undefined): void {
 	const head = `error: ${explained.message}${explained.code === 'USAGE' || explained.code === 'INTERNAL' ? '' : ` [${explained.code}]`}`
-	term.err(`${wrap(head, WIDTH).map((line) => term.paintErr(line, 'bad')).join('\n')}\n`)
+	term.err(
+		`${wrap(head, WIDTH)
+			.map((line) => term.paintErr(line, 'bad'))
+			.join('\n')}\n`,
+	)
 	if (explained.hint) term.err(`${wrap(`hint: ${explained.hint}`, WIDTH).join('\n')}\n`)
 	if (json) {
 		const { exit, ...error } = explained
 		term.out(`${JSON.stringify({ ok: false, command: command ?? null, exitCode: exit, error }, null, 2)}\n`)
 	}
 }
-
-

@@ -32,18 +32,39 @@ afterAll(async () => {
 
 describe.each(RUNNERS)('mutual TLS and signed assertions (%s)', (_, cli) => {
 	it('--cert/--key/--ca: tls_client_auth, the token, and a probe that presents the certificate', async () => {
-		const args = ['--token-url', mtls.tokenUrl, '--cert', file('client.crt', certs.client.cert), '--key', file('client.key', certs.client.key), '--ca', file('ca.crt', certs.ca.cert)]
+		const args = [
+			'--token-url',
+			mtls.tokenUrl,
+			'--cert',
+			file('client.crt', certs.client.cert),
+			'--key',
+			file('client.key', certs.client.key),
+			'--ca',
+			file('ca.crt', certs.ca.cert),
+		]
 		const result = await cli(['token', ...args, '--probe', `${mtls.url}/api`, '--json'], { env: { TOKENWARDEN_CLIENT_ID: CLIENT_ID } })
 		expect(result.stderr).toBe('')
 		expect(result.code).toBe(0)
 		const json = JSON.parse(result.stdout)
 		expect(json).toMatchObject({ clientAuth: 'tls_client_auth', format: 'jwt', expirySource: 'exp', clockSkewSource: 'unknown', probes: [{ ok: true, status: 200 }] })
 		expect(mtls.server.requests.at(-1)).toMatchObject({ clientId: CLIENT_ID })
-		expectNoSecrets(result, mtls.server.issued.map((item) => item.accessToken))
+		expectNoSecrets(
+			result,
+			mtls.server.issued.map((item) => item.accessToken),
+		)
 	})
 
 	it('an encrypted key with --passphrase-env; the passphrase never printed', async () => {
-		const args = ['--token-url', mtls.tokenUrl, '--cert', file('client.crt', certs.client.cert), '--key', file('client.enc.key', certs.encryptedKey), '--ca', file('ca.crt', certs.ca.cert)]
+		const args = [
+			'--token-url',
+			mtls.tokenUrl,
+			'--cert',
+			file('client.crt', certs.client.cert),
+			'--key',
+			file('client.enc.key', certs.encryptedKey),
+			'--ca',
+			file('ca.crt', certs.ca.cert),
+		]
 		const result = await cli(['token', ...args, '--passphrase-env', 'KEY_PASSPHRASE', '--verbose'], { env: PASSPHRASE_ENV })
 		expect(result.code).toBe(0)
 		expectNoSecrets(result, [PASSPHRASE_ENV.KEY_PASSPHRASE, ...mtls.server.issued.map((item) => item.accessToken)])
@@ -53,7 +74,16 @@ describe.each(RUNNERS)('mutual TLS and signed assertions (%s)', (_, cli) => {
 	})
 
 	it('a certificate the server does not trust: a TLS failure in one line, exit 1', async () => {
-		const args = ['--token-url', mtls.tokenUrl, '--cert', file('other.crt', certs.otherClient.cert), '--key', file('other.key', certs.otherClient.key), '--ca', file('ca.crt', certs.ca.cert)]
+		const args = [
+			'--token-url',
+			mtls.tokenUrl,
+			'--cert',
+			file('other.crt', certs.otherClient.cert),
+			'--key',
+			file('other.key', certs.otherClient.key),
+			'--ca',
+			file('ca.crt', certs.ca.cert),
+		]
 		const result = await cli(['token', ...args, '--timeout', '3000'], { env: { TOKENWARDEN_CLIENT_ID: CLIENT_ID } })
 		expect(result.code).toBe(1)
 		expect(result.stderr).toContain('[TOKEN_ENDPOINT_ERROR]')
@@ -80,7 +110,9 @@ describe.each(RUNNERS)('mutual TLS and signed assertions (%s)', (_, cli) => {
 
 	it('--private-key (a private JWK with kid and alg)', async () => {
 		const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'k2', alg: 'ES256' }
-		const result = await cli(['token', '--token-url', signed.tokenUrl, '--private-key', file('signing.jwk.json', JSON.stringify(jwk))], { env: { TOKENWARDEN_CLIENT_ID: CLIENT_ID } })
+		const result = await cli(['token', '--token-url', signed.tokenUrl, '--private-key', file('signing.jwk.json', JSON.stringify(jwk))], {
+			env: { TOKENWARDEN_CLIENT_ID: CLIENT_ID },
+		})
 		expect(result.code).toBe(0)
 		expect(result.stdout).toContain('client auth   private_key_jwt')
 		expect(result.stdout + result.stderr).not.toContain(String(jwk.d))

@@ -39,12 +39,17 @@ async function serve(request: IncomingMessage, response: ServerResponse, base: s
 	for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers.set(name, value)
 	let answer: Response
 	try {
-		answer = await tokenServer.handle(new Request(`${base}${request.url}`, { method: request.method ?? 'GET', headers, ...(body.length > 0 ? { body } : {}) }))
+		answer = await tokenServer.handle(
+			new Request(`${base}${request.url}`, { method: request.method ?? 'GET', headers, ...(body.length > 0 ? { body: new Uint8Array(body) } : {}) }),
+		)
 	} catch {
 		request.socket.destroy()
 		return
 	}
-	const out: Record<string, string> = Object.fromEntries(answer.headers)
+	const out: Record<string, string> = {}
+	answer.headers.forEach((value, name) => {
+		out[name] = value
+	})
 	if (date) out.date = date()
 	response.writeHead(answer.status, out)
 	response.end(Buffer.from(await answer.arrayBuffer()))

@@ -148,11 +148,15 @@ describe.each(RUNNERS)('token (%s)', (_, cli) => {
 		})
 		expect(result.code).toBe(1)
 		expect(result.stdout).toBe('')
-		expect(result.stderr).toMatch(/^error: Token endpoint returned invalid_client \(HTTP 401\)[^]*\[OAUTH_ERROR\]\nhint:/)
-		expect(result.stderr.replace(/\s+/g, ' ')).toContain('hint: check client id/secret and the client authentication method the provider expects: client_secret_basic (raw id:secret)')
+		expect(result.stderr).toMatch(/^error: Token endpoint returned invalid_client \(HTTP 401\)[\s\S]*\[OAUTH_ERROR\]\nhint:/)
+		expect(result.stderr.replace(/\s+/g, ' ')).toContain(
+			'hint: check client id/secret and the client authentication method the provider expects: client_secret_basic (raw id:secret)',
+		)
 		expectFits80(result.stderr)
 		expectNoSecrets(result, [wrong, ...everySecret()])
-		const json = await cli(['token', '--token-url', opaqueEndpoint.tokenUrl, '--client-auth', 'client_secret_post', '--json'], { env: { ...ENV, TOKENWARDEN_CLIENT_SECRET: wrong } })
+		const json = await cli(['token', '--token-url', opaqueEndpoint.tokenUrl, '--client-auth', 'client_secret_post', '--json'], {
+			env: { ...ENV, TOKENWARDEN_CLIENT_SECRET: wrong },
+		})
 		expect(json.code).toBe(1)
 		expect(JSON.parse(json.stdout)).toMatchObject({
 			ok: false,
@@ -299,7 +303,7 @@ describe.each(RUNNERS)('usage (%s)', (_, cli) => {
 		[['token', '--token-url', 'http://127.0.0.1:9/t', '--client-auth', 'magic'], '--client-auth must be one of'],
 		[['token', '--token-url', 'http://127.0.0.1:9/t', '--cert', '/nonexistent/cert.pem', '--key', '/nonexistent/key.pem'], 'cannot read the --cert file (ENOENT)'],
 	])('%j: exit 2 with %s, never echoing a value', async (args, message) => {
-		const env = (args as string[]).includes('--client-id') || args[0] !== 'token' || message === 'no client id' ? {} : { TOKENWARDEN_CLIENT_ID: CLIENT_ID }
+		const env: Record<string, string> = args[0] !== 'token' || message === 'no client id' ? {} : { TOKENWARDEN_CLIENT_ID: CLIENT_ID }
 		const result = await cli(args as string[], { env })
 		expect(result.code).toBe(2)
 		expect(result.stdout).toBe('')

@@ -4,7 +4,23 @@ import { EXIT } from '../explain-error.js'
 import { Report, WIDTH } from '../format.js'
 
 /** Options repeated in the suggested `exchange` command: the connection, never a secret (those come from the environment or files). */
-const CARRIED = ['preset', 'environment', 'token-url', 'client-auth', 'client-id', 'client-secret-file', 'scope', 'redirect-uri', 'cert', 'key', 'ca', 'passphrase-env', 'private-key', 'key-id', 'algorithm']
+const CARRIED = [
+	'preset',
+	'environment',
+	'token-url',
+	'client-auth',
+	'client-id',
+	'client-secret-file',
+	'scope',
+	'redirect-uri',
+	'cert',
+	'key',
+	'ca',
+	'passphrase-env',
+	'private-key',
+	'key-id',
+	'algorithm',
+]
 
 /**
  * `tokenwarden authorize`: the consent URL for an account holder ([RFC 6749 §4.1.1](https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1)),

@@ -114,7 +114,8 @@ function parseInput(text: string): Input {
 	if (text.startsWith('{')) return parseResponse(text)
 	const token = text.replace(/^authorization:\s*/i, '').replace(/^(bearer|dpop)\s+/i, '')
 	// RFC 6750 §2.1 b64token: no spaces or control characters inside one token.
-	if (/[\s\u0000-\u001f\u007f]/.test(token)) throw new UsageError('the input is not one token (it has spaces or control characters inside)')
+	if ([...token].some((char) => char.charCodeAt(0) <= 0x20 || char.charCodeAt(0) === 0x7f))
+		throw new UsageError('the input is not one token (it has spaces or control characters inside)')
 	return { token, tokenType: undefined, expiresIn: undefined, scope: undefined, refreshToken: undefined }
 }
 
@@ -128,7 +129,8 @@ function parseResponse(text: string): Input {
 	}
 	const fields = body as Record<string, unknown>
 	if (typeof fields.access_token !== 'string' || fields.access_token === '') throw new UsageError('the JSON input has no access_token')
-	const expiresIn = typeof fields.expires_in === 'number' ? fields.expires_in : typeof fields.expires_in === 'string' && /^\d+$/.test(fields.expires_in) ? Number(fields.expires_in) : undefined
+	const expiresIn =
+		typeof fields.expires_in === 'number' ? fields.expires_in : typeof fields.expires_in === 'string' && /^\d+$/.test(fields.expires_in) ? Number(fields.expires_in) : undefined
 	return {
 		token: fields.access_token,
 		tokenType: typeof fields.token_type === 'string' ? fields.token_type : undefined,
