@@ -8,7 +8,7 @@ import { expectNoSecrets, RUNNERS } from './run-cli.ts'
 import { CLIENT_ID, type Running, startMtlsServer, startTokenEndpoint, type TokenEndpoint } from './servers.ts'
 
 let certs: TestCertificates
-let mtls: Running & { tokenUrl: string; server: import('@tokenwarden/core/testing').TokenServer }
+let mtls: Running & { tokenUrl: string; server: import('@tokenwarden/testing').TokenServer }
 let signed: TokenEndpoint
 let dir: string
 const file = (name: string, content: string | Buffer) => {

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
-import { createTokenServer, type TokenServer, type TokenServerOptions } from '@tokenwarden/core/testing'
+import { createTokenServer, type TokenServer, type TokenServerOptions } from '@tokenwarden/testing'
 import type { TestCertificates } from '../../core/test/fixtures/certificates.ts'
 
 export const CLIENT_ID = 'cli-client'
