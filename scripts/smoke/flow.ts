@@ -1,7 +1,7 @@
 // The smoke test's consumer flow, run in a fresh project where the packed tarballs were installed with npm.
-// It receives the packages as arguments so that consumer.mts can load them with `import` and
-// consumer.cts with `require`: this file itself imports only types.
-import assert from 'node:assert/strict'
+// It receives the packages as arguments from consumer.ts, loaded as its setup compiles imports: this file
+// itself imports only types (and assert, as a named import that every setup compiles the same way).
+import { strict as assert } from 'node:assert'
 import type * as Core from '@tokenwarden/core'
 import type * as Adapter from '@tokenwarden/core/adapter'
 import type * as Providers from '@tokenwarden/core/providers'
@@ -9,10 +9,10 @@ import type * as Testing from '@tokenwarden/testing'
 import type * as AxiosAdapter from '@tokenwarden/axios'
 import type * as KyAdapter from '@tokenwarden/ky'
 import type * as RedisAdapter from '@tokenwarden/redis'
-import type { AxiosStatic } from 'axios'
+import type { AxiosInstance, AxiosRequestConfig, AxiosStatic } from 'axios'
 import type { KyInstance } from 'ky'
 
-/** Every entry point of the four packages, and the two HTTP clients. */
+/** Every entry point of the packages, and the two HTTP clients. */
 export interface Modules {
 	core: typeof Core
 	adapter: typeof Adapter
@@ -49,7 +49,12 @@ export async function exercise(modules: Modules): Promise<void> {
 	assert.notEqual(second, first.accessToken, 'after the 401 the retry carried a new token')
 	assert.equal((await tokens.getToken()).accessToken, second, 'the 401 dropped the token it was sent with')
 
-	// Types from the packed .d.ts (checked by tsc in the smoke project): the axios module augmentation is there.
+	// Types from the packed declarations (checked by tsc in each setup): the client the caller's own axios
+	// types describe is what withTokens takes and returns, and the module augmentation reaches those types.
+	const instance: AxiosInstance = axiosAdapter.withTokens(axios.create({ baseURL: API_URL }), tokens, { scope: 'smoke' })
+	const config: AxiosRequestConfig = { tokenwarden: { scope: 'other' } }
+	assert.equal(typeof instance.get, 'function')
+	assert.deepEqual(config.tokenwarden, { scope: 'other' })
 	// @ts-expect-error: `true` is not a tokenwarden request option
 	const mistyped = () => api.get('/resource', { tokenwarden: true })
 	assert.equal(typeof mistyped, 'function')
@@ -72,8 +77,12 @@ export async function exercise(modules: Modules): Promise<void> {
 		return true
 	})
 
-	// The testing subpath (needs the optional peer nock) and the redis package load, over the one copy of core.
+	// @tokenwarden/testing and the redis package load, over the one copy of core.
 	const fake = testing.staticTokenManager('static-token')
+	const server = testing.createTokenServer({ tokenUrl: TOKEN_URL, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
+	const served = core.createTokenManager({ tokenUrl: TOKEN_URL, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, fetch: server.fetch, logger })
+	assert.equal((await served.getToken()).accessToken, 'access-1')
+	assert.equal(typeof testing.mockTokenEndpoint, 'function')
 	const fakeApi = axiosAdapter.withTokens(axios.create({ baseURL: API_URL }), fake)
 	assert.deepEqual((await fakeApi.get('/public')).data, { path: '/public', authorization: 'Bearer static-token' })
 	assert.equal(typeof redis.redisStore, 'function')
