@@ -46,7 +46,7 @@ export interface ConsentInfo {
 	refreshExpiresAt: number | undefined
 }
 
-/** The token manager: see API.md. */
+/** The token manager: see the API contract, [docs/API.md](https://github.com/tokenwarden/tokenwarden/blob/main/docs/API.md). */
 export interface TokenManager {
 	/** An access token for the scope (and subject), from cache when usable, else from the token endpoint. */
 	getToken(request?: TokenRequest): Promise<Token>
@@ -228,7 +228,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	}
 
 	/**
-	 * API.md: refresh starts `refreshAhead` before expiry and a token is never handed out within
+	 * [docs/API.md](https://github.com/tokenwarden/tokenwarden/blob/main/docs/API.md): refresh starts `refreshAhead` before expiry and a token is never handed out within
 	 * `expiryMargin` of it. Only a token whose whole lifetime is shorter than a setting cannot honour
 	 * it: such a token refreshes at half its life and retires at three quarters, rather than being
 	 * refreshed on every call or refused outright.
