@@ -44,8 +44,8 @@ export interface TlsOptions {
 	cert?: string | Buffer | undefined
 	/** Private key of the certificate, PEM. */
 	key?: string | Buffer | undefined
-	/** Certificate and key as one PKCS#12 archive, instead of `cert` and `key`. */
-	pfx?: string | Buffer | undefined
+	/** Certificate and key as one PKCS#12 archive (bytes, or a base64 string), instead of `cert` and `key`. */
+	pfx?: string | Buffer | Uint8Array | undefined
 	/** Passphrase of an encrypted `key` or `pfx`. */
 	passphrase?: string | undefined
 	/**
