@@ -7,6 +7,7 @@ import type * as Adapter from '@tokenwarden/core/adapter'
 import type * as Providers from '@tokenwarden/core/providers'
 import type * as Testing from '@tokenwarden/testing'
 import type * as AxiosAdapter from '@tokenwarden/axios'
+import type * as FetchAdapter from '@tokenwarden/fetch'
 import type * as KyAdapter from '@tokenwarden/ky'
 import type * as RedisAdapter from '@tokenwarden/redis'
 import type { AxiosInstance, AxiosRequestConfig, AxiosStatic } from 'axios'
@@ -19,6 +20,7 @@ export interface Modules {
 	providers: typeof Providers
 	testing: typeof Testing
 	axiosAdapter: typeof AxiosAdapter
+	fetchAdapter: typeof FetchAdapter
 	kyAdapter: typeof KyAdapter
 	redis: typeof RedisAdapter
 	axios: AxiosStatic
@@ -27,7 +29,7 @@ export interface Modules {
 
 /** Runs the flow against the smoke servers named in the environment; throws on the first broken expectation. */
 export async function exercise(modules: Modules): Promise<void> {
-	const { core, adapter, providers, testing, axiosAdapter, kyAdapter, redis, axios, ky } = modules
+	const { core, adapter, providers, testing, axiosAdapter, fetchAdapter, kyAdapter, redis, axios, ky } = modules
 	const { TOKEN_URL, API_URL, FOREIGN_URL, CLIENT_ID, CLIENT_SECRET } = environment()
 	const warnings: string[] = []
 	const logger = { debug() {}, info() {}, warn: (message: unknown) => void warnings.push(String(message)), error: (message: unknown) => void warnings.push(String(message)) }
@@ -67,6 +69,11 @@ export async function exercise(modules: Modules): Promise<void> {
 	assert.deepEqual(await kyApi.get(`${FOREIGN_URL}/elsewhere`).json(), { path: '/elsewhere', authorization: null })
 	const third = (await kyApi.get('revoke-once/ky').json<{ token: string }>()).token
 	assert.ok(third !== second && third !== first.accessToken, 'after the 401 the retry carried a new token')
+
+	// fetch: the same token on the base URL's origin, none elsewhere.
+	const fetchApi = fetchAdapter.withTokens(fetch, tokens, { baseUrl: API_URL })
+	assert.deepEqual(await (await fetchApi('/resource')).json(), { path: '/resource', token: third })
+	assert.deepEqual(await (await fetchApi(`${FOREIGN_URL}/elsewhere`)).json(), { path: '/elsewhere', authorization: null })
 
 	// Errors are instances of the classes the package exports.
 	const refused = core.createTokenManager({ ...providers.juno({ environment: 'sandbox', clientId: CLIENT_ID, clientSecret: 'not-the-secret', tokenUrl: TOKEN_URL }), logger })
