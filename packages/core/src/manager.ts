@@ -25,7 +25,7 @@ import type { Token, TokenRequest } from './types/token.js'
 
 export type { ConsentInfo, ExchangeCodeOptions } from './consent-flow.js'
 
-/** The token manager: see API.md. */
+/** The token manager: see the API contract, [docs/API.md](https://github.com/tokenwarden/tokenwarden/blob/main/docs/API.md). */
 export interface TokenManager {
 	/** An access token for the scope (and subject), from cache when usable, else from the token endpoint. */
 	getToken(request?: TokenRequest): Promise<Token>

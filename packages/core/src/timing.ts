@@ -15,7 +15,7 @@ export interface TimingPolicy {
 }
 
 /**
- * API.md: refresh starts `refreshAhead` before expiry and a token is never handed out within
+ * [docs/API.md](https://github.com/tokenwarden/tokenwarden/blob/main/docs/API.md): refresh starts `refreshAhead` before expiry and a token is never handed out within
  * `expiryMargin` of it. Only a token whose whole lifetime is shorter than a setting cannot honour it:
  * such a token refreshes at half its life and retires at three quarters, rather than being refreshed on
  * every call or refused outright.
