@@ -26,6 +26,7 @@ export default defineConfig({
 				'packages/fetch/src/**': { lines: 75, statements: 75, functions: 70, branches: 65 },
 				'packages/redis/src/**': { lines: 90, statements: 86, functions: 90, branches: 81 },
 				'packages/testing/src/**': { lines: 93, statements: 91, functions: 96, branches: 84 },
+				'packages/cli/src/**': { lines: 92, statements: 88, functions: 89, branches: 75 },
 			},
 		},
 	},

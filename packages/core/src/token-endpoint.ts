@@ -1,9 +1,14 @@
 import type PQueue from 'p-queue'
-import { InvalidTokenResponseError, TokenEndpointError, type TokenWardenError } from './errors.js'
+import { AbortError, type ErrorContext, InvalidTokenResponseError, TokenEndpointError, TokenWardenError, withContext } from './errors.js'
+import type { Emit } from './events.js'
+import type { GrantRequest } from './grants.js'
+import type { RateBudget } from './rate-limit.js'
 import type { ResolvedRetry } from './retry.js'
 import { backoffDelay, parseRetryAfter } from './retry.js'
+import type { BodyReadOptions } from './body-reader.js'
+import { errorMessage, type Redactor, safeCause } from './redaction.js'
 import { oauthErrorFrom, parseTokenResponse, readBody, type TokenResponse } from './token-response.js'
-import type { RetryEvent } from './types/events.js'
+import type { RetryEvent, TokenErrorEvent } from './types/events.js'
 import type { Clock, FetchLike } from './types/options.js'
 
 /** Adds client authentication to one token request ([RFC 6749 §2.3](https://www.rfc-editor.org/rfc/rfc6749#section-2.3)). Called per attempt, so JWT assertions are fresh. */
@@ -14,13 +19,27 @@ export interface TokenEndpointContext {
 	clock: Clock
 	timeout: number
 	retry: ResolvedRetry
-	/** Serialises attempts through the rate limit and concurrency cap shared by all keys. */
+	/** Caps token requests in flight across all keys. */
 	queue: PQueue
+	/** The `rateLimit` budget shared by all keys, when there is one. */
+	budget: RateBudget | undefined
 	authenticate: ClientAuthenticator
 	defaultLifetime: number
-	onRetry: (event: RetryEvent) => void
+	/** Reports `retry` and `rate-limited` events. */
+	emit: Emit
 	/** Masks the client's own secrets. */
-	redact: (text: string) => string
+	redact: Redactor
+	/** Byte cap on every response body (`maxResponseBytes`). */
+	maxResponseBytes: number
+	/** Put on every error, so a user can tell which credential set failed. */
+	errorContext: ErrorContext
+}
+
+/** Per request: the cache key it is for (events), and a signal that cancels it when nobody waits any more. */
+export interface RequestOptions {
+	key: string
+	/** Cancels the request between attempts (a retry sleep, a wait for the budget or a concurrency slot); an attempt on the wire is never cut short. */
+	signal?: AbortSignal | undefined
 }
 
 /** Outcome of one attempt: a result, or a failure and whether it may be retried. */
@@ -29,26 +48,61 @@ type Attempt =
 	| { ok: false; error: TokenWardenError | Error; retryable: false }
 	| { ok: false; error: TokenEndpointError; retryable: true; reason: RetryEvent['reason']; retryAfter?: number | undefined; status?: number }
 
+/** Attempts made by the request that threw an error (see {@link attemptsOf}). */
+const attemptsMade = new WeakMap<object, number>()
+
+/** How many attempts the token request that failed with `error` made (0 when it made none, or the error did not come from one). */
+export function attemptsOf(error: unknown): number {
+	return typeof error === 'object' && error !== null ? (attemptsMade.get(error) ?? 0) : 0
+}
+
 /**
  * One token request ([RFC 6749 §4.4.2](https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2), §4.1.3, §6):
  * a form-urlencoded POST with client authentication, retried on network errors, timeouts, 5xx and 429
  * with backoff (honouring `Retry-After`), never on an OAuth error.
+ *
+ * The retry rule comes from the grant: a repeatable request is retried after any transient failure; one
+ * that spends what it sends (see {@link GrantRequest.repeatable}) only when the server cannot have acted
+ * on it (connection refused, 429, 503).
  */
-export async function requestToken(
-	context: TokenEndpointContext,
-	url: string,
-	params: Readonly<Record<string, string>>,
-	requestSecrets: readonly string[] = [],
-	{ onlyUnprocessed = false }: { onlyUnprocessed?: boolean } = {},
-): Promise<TokenResponse> {
-	const redact = (text: string) => context.redact(maskAll(text, requestSecrets))
-	for (let attempt = 1; ; attempt++) {
-		const outcome = await context.queue.add(() => attemptOnce(context, url, params, redact, attempt))
+export async function requestToken(context: TokenEndpointContext, url: string, grant: GrantRequest, options: RequestOptions): Promise<TokenResponse> {
+	let attempt = 0
+	try {
+		return await attemptAll(context, url, grant, options, () => ++attempt)
+	} catch (error) {
+		const failure = withContext(error, context.errorContext)
+		if (typeof failure === 'object' && failure !== null && !attemptsMade.has(failure)) attemptsMade.set(failure, attempt)
+		throw failure
+	}
+}
+
+async function attemptAll(context: TokenEndpointContext, url: string, grant: GrantRequest, options: RequestOptions, next: () => number): Promise<TokenResponse> {
+	const redact = context.redact.with(grant.secrets)
+	const { signal } = options
+	for (;;) {
+		if (signal?.aborted) throw new AbortError(signal.reason)
+		const queuedAt = context.clock.now()
+		let attempt = 0
+		const outcome = await context.queue
+			.add(
+				async () => {
+					if (context.budget) {
+						// The wait for the budget and for a concurrency slot together stay within one timeout.
+						const maxWait = Math.max(0, context.timeout - (context.clock.now() - queuedAt))
+						await context.budget.take(maxWait, signal, (waitMs) => context.emit({ type: 'rate-limited', key: options.key, waitMs }))
+					}
+					attempt = next()
+					return attemptOnce(context, url, grant.params, redact, attempt)
+				},
+				signal ? { signal } : {},
+			)
+			.catch((error: unknown) => {
+				if (signal?.aborted && !(error instanceof AbortError)) throw new AbortError(signal.reason)
+				throw error
+			})
 		if (outcome.ok) return outcome.value
 		if (!outcome.retryable) throw outcome.error
-		// A request that spends what it sends (a rotating refresh token) is retried only when the server
-		// cannot have acted on it: after a timeout or a dropped connection it may have rotated the token.
-		if (onlyUnprocessed && !unprocessed(outcome)) throw outcome.error
+		if (!grant.repeatable && !unprocessed(outcome)) throw outcome.error
 		if (attempt > context.retry.limit) throw outcome.error
 		let delay = backoffDelay(attempt, context.retry)
 		if (outcome.retryAfter !== undefined) {
@@ -60,18 +114,12 @@ export async function requestToken(
 			}
 			delay = outcome.retryAfter
 		}
-		context.onRetry({ type: 'retry', attempt, delay, status: outcome.status, reason: outcome.reason })
-		await sleep(context.clock, delay)
+		context.emit({ type: 'retry', attempt, delay, status: outcome.status, reason: outcome.reason })
+		await sleep(context.clock, delay, signal)
 	}
 }
 
-async function attemptOnce(
-	context: TokenEndpointContext,
-	url: string,
-	params: Readonly<Record<string, string>>,
-	requestRedact: (text: string) => string,
-	attempt: number,
-): Promise<Attempt> {
+async function attemptOnce(context: TokenEndpointContext, url: string, params: Readonly<Record<string, string>>, requestRedact: Redactor, attempt: number): Promise<Attempt> {
 	const body = new URLSearchParams(params)
 	const headers = new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' })
 	try {
@@ -82,7 +130,7 @@ async function attemptOnce(
 	// What this attempt's authentication added (a fresh client assertion, the Basic credentials) is as
 	// secret as the rest: mask it too wherever the server quotes the request back.
 	const sent = [body.get('client_assertion') ?? '', headers.get('authorization')?.replace(/^\S+\s+/, '') ?? '']
-	const redact = (text: string) => requestRedact(maskAll(text, sent))
+	const redact = requestRedact.with(sent)
 	const controller = new AbortController()
 	const timer = context.clock.setTimeout(() => controller.abort(), context.timeout)
 	let response: Response
@@ -109,7 +157,7 @@ async function attemptOnce(
 				}),
 			}
 		}
-		const message = timedOut ? `Token request timed out after ${context.timeout} ms` : `Token request failed: ${redact(errorMessage(error))}`
+		const message = timedOut ? `Token request timed out after ${context.timeout} ms` : `Token request failed: ${redact.mask(errorMessage(error))}`
 		return {
 			ok: false,
 			retryable: true,
@@ -130,8 +178,9 @@ async function attemptOnce(
 				error: new TokenEndpointError(`Token endpoint answered HTTP ${response.status}`, { status: response.status, attempts: attempt }),
 			}
 		}
-		if (response.status < 200 || response.status >= 300) return { ok: false, retryable: false, error: await failure(response, redact, attempt) }
-		const json = await readBody(response, redact)
+		const reading = { redact, attempt, maxBytes: context.maxResponseBytes }
+		if (response.status < 200 || response.status >= 300) return { ok: false, retryable: false, error: await failure(response, reading) }
+		const json = await readBody(response, reading)
 		return {
 			ok: true,
 			value: parseTokenResponse(json, response, { receivedAt, defaultLifetime: context.defaultLifetime, redact }),
@@ -145,6 +194,9 @@ async function attemptOnce(
 				error: new TokenEndpointError(`Token request timed out after ${context.timeout} ms`, { attempts: attempt }),
 			}
 		}
+		// The body broke off after the status line: retried like a dropped connection, except for a
+		// request that spends what it sends (see `unprocessed`), since the server has acted on it.
+		if (error instanceof TokenEndpointError && error.serverMayHaveActed) return { ok: false, retryable: true, reason: 'network', error }
 		return { ok: false, retryable: false, error: error as Error }
 	} finally {
 		context.clock.clearTimeout(timer)
@@ -152,12 +204,15 @@ async function attemptOnce(
 }
 
 /** A 3xx or 4xx: an OAuth error when the body is one, else an HTTP failure. */
-async function failure(response: Response, redact: (text: string) => string, attempt: number): Promise<Error> {
+async function failure(response: Response, reading: BodyReadOptions): Promise<Error> {
+	const { redact, attempt } = reading
 	let body: Record<string, unknown> | undefined
 	let cause: unknown
 	try {
-		body = await readBody(response, redact)
+		body = await readBody(response, reading)
 	} catch (error) {
+		// Too large or unreadable: that error says so itself.
+		if (error instanceof TokenEndpointError) return error
 		cause = error
 	}
 	const oauthError = body && oauthErrorFrom(body, response.status, redact)
@@ -172,31 +227,27 @@ async function failure(response: Response, redact: (text: string) => string, att
 
 /** Failures after which the server has certainly not processed the request. */
 function unprocessed(outcome: Extract<Attempt, { retryable: true }>): boolean {
+	if (outcome.error.serverMayHaveActed) return false
 	if (outcome.reason === 'status') return outcome.status === 429 || outcome.status === 503
 	if (outcome.reason !== 'network') return false
 	const code = (outcome.error.cause as { code?: unknown } | undefined)?.code
 	return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
 }
 
-function sleep(clock: Clock, ms: number): Promise<void> {
-	return new Promise((resolve) => clock.setTimeout(resolve, ms))
-}
-
-function errorMessage(error: unknown): string {
-	if (error instanceof Error) {
-		const cause = error.cause instanceof Error ? ` (${error.cause.message})` : ''
-		return `${error.message}${cause}`
-	}
-	return String(error)
-}
-
-/** Network errors can carry request details; keep only a masked name and message. */
-function safeCause(error: unknown, redact: (text: string) => string): Error {
-	const safe = new Error(redact(errorMessage(error)))
-	safe.name = error instanceof Error ? error.name : 'Error'
-	const code = (error as { code?: unknown; cause?: { code?: unknown } } | undefined)?.cause?.code ?? (error as { code?: unknown })?.code
-	if (typeof code === 'string') Object.assign(safe, { code })
-	return safe
+/** Waits between attempts; cancelled by the signal, so a request nobody waits for any more does not keep a process alive. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+	if (!signal) return new Promise((resolve) => clock.setTimeout(resolve, ms))
+	return new Promise((resolve, reject) => {
+		const onAbort = () => {
+			clock.clearTimeout(timer)
+			reject(new AbortError(signal.reason))
+		}
+		const timer = clock.setTimeout(() => {
+			signal.removeEventListener('abort', onAbort)
+			resolve()
+		}, ms)
+		signal.addEventListener('abort', onAbort, { once: true })
+	})
 }
 
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_(GET|VERIFY)_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_OSSL_)/
@@ -209,8 +260,16 @@ function tlsFailure(error: unknown): string | undefined {
 	return undefined
 }
 
-export function maskAll(text: string, secrets: readonly string[]): string {
-	let masked = text
-	for (const secret of secrets) if (secret.length >= 4) masked = masked.split(secret).join('[redacted]')
-	return masked
+/** The `token-error` event of a token request callers waited for and that failed. */
+export function tokenErrorEvent(key: string, grantType: string, subject: string | undefined, error: unknown): TokenErrorEvent {
+	const status = (error as { status?: unknown } | null)?.status
+	return {
+		type: 'token-error',
+		key,
+		grantType,
+		code: error instanceof TokenWardenError ? error.code : 'UNKNOWN',
+		status: typeof status === 'number' ? status : undefined,
+		attempts: attemptsOf(error),
+		subject,
+	}
 }
