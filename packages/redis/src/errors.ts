@@ -1,4 +1,4 @@
-import { TokenWardenError } from '@tokenwarden/core'
+import { type StoreFailure, type StoreFailureKind, TokenWardenError } from '@tokenwarden/core'
 
 /** Why a Redis store operation failed. */
 export type RedisStoreErrorReason =
@@ -32,7 +32,7 @@ const TRANSIENT_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BU
  *
  * Its message and `cause` never carry a stored value: a token never appears in one.
  */
-export class RedisStoreError extends TokenWardenError {
+export class RedisStoreError extends TokenWardenError implements StoreFailure {
 	/** Always `REDIS_STORE_ERROR`. */
 	override readonly code = 'REDIS_STORE_ERROR'
 	/** Why the operation failed. */
@@ -45,10 +45,10 @@ export class RedisStoreError extends TokenWardenError {
 	 */
 	readonly outage: boolean
 	/**
-	 * The same fact in the words of core's store contract (`StoreFailure` in `@tokenwarden/core`):
-	 * `'outage'` (the manager pauses the store and carries on in process) or `'refused'`.
+	 * The same fact in the words of core's store contract ({@link StoreFailure}): `'outage'` (the manager
+	 * pauses the store, carries on in process and writes rotated refresh tokens when it is back) or `'refused'`.
 	 */
-	readonly storeFailure: 'outage' | 'refused'
+	readonly storeFailure: StoreFailureKind
 
 	constructor(message: string, reason: RedisStoreErrorReason, options?: { cause?: unknown; outage?: boolean }) {
 		super(message, options?.cause === undefined ? undefined : { cause: options.cause })

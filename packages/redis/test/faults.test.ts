@@ -1,4 +1,4 @@
-import { createTokenManager, type TokenManager, type TokenWardenEvent } from '@tokenwarden/core'
+import { createTokenManager, StoreUnavailableError, type TokenManager, type TokenWardenEvent } from '@tokenwarden/core'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { redisStore } from '../src/index.ts'
 import { type Fleet, startFleet } from './fleet.ts'
@@ -119,25 +119,27 @@ describe('Redis stopped mid-run and started again', () => {
 		await a.exchangeCode({ code: 'code-1', state: 's', expectedState: 's', subject })
 		expect(server.count()).toBe(2)
 
-		// Redis down: every call still answers, from the token endpoint, within its timeout.
+		// Redis down: every client-credentials call still answers, from the token endpoint, within its timeout;
+		// the holder's call says the store is unavailable (its refresh token may have been rotated by another
+		// process: spending a stale one could lose the consent), never that consent is required.
 		await redis.stop('SIGKILL')
 		const started = performance.now()
 		const during = await within(
-			Promise.all([
-				...Array.from({ length: 10 }, () => a.getToken({ forceRefresh: true })),
-				...Array.from({ length: 10 }, () => b.getToken({ forceRefresh: true })),
-				a.getToken({ subject, forceRefresh: true }),
-			]),
+			Promise.all([...Array.from({ length: 10 }, () => a.getToken({ forceRefresh: true })), ...Array.from({ length: 10 }, () => b.getToken({ forceRefresh: true }))]),
 			4 * timeout,
 			'getToken while Redis is down',
 		)
+		const holderDuring = await within(
+			a.getToken({ subject, forceRefresh: true }).catch((error: unknown) => error),
+			4 * timeout,
+			'the holder while Redis is down',
+		)
 		expect(performance.now() - started).toBeLessThan(2 * timeout)
-		expect(new Set(during.map((token) => token.accessToken)).size).toBe(3)
-		const rotatedWhileDown = server.seen.findLast((request) => request.form.grant_type === 'refresh_token')
-		expect(rotatedWhileDown).toBeDefined()
+		expect(new Set(during.map((token) => token.accessToken)).size).toBe(2)
+		expect(holderDuring).toBeInstanceOf(StoreUnavailableError)
 		expect(events.some((event) => event.type === 'store-error')).toBe(true)
 
-		// Redis back: the refresh token rotated during the outage reaches it without another refresh by a.
+		// Redis back (with its data): the holder is served again from the refresh token in Redis.
 		await redis.start()
 		await within(
 			(async () => {
@@ -146,28 +148,15 @@ describe('Redis stopped mid-run and started again', () => {
 			5_000,
 			'clients reconnecting',
 		)
-		const inspector = await connect(redis.url)
-		const grantKey = async () => (await inspector.keys(`${prefix}*grant*`))[0]?.slice(prefix.length)
-		await within(
-			(async () => {
-				for (;;) {
-					const key = await grantKey()
-					const grant = key === undefined ? undefined : await stores[1]?.get(key)
-					if (grant?.refreshToken !== undefined && grant.refreshToken !== 'rt-2') return
-					await delay(50)
-				}
-			})(),
-			5_000,
-			'the rotated refresh token written after Redis came back',
-		)
-		const errorsBefore = events.filter((event) => event.type === 'store-error').length
-		// b, which never saw the rotation, refreshes with the token a rotated: no invalid_grant.
+		// A manager leaves a store that failed alone for a moment (about its timeout) before trying it again.
+		await delay(timeout + 100)
 		const stale = await b.getToken({ subject })
 		const holderToken = await b.getToken({ subject, forceRefresh: true })
 		expect(holderToken.accessToken).not.toBe(stale.accessToken)
 		expect(holderToken.accessToken).toMatch(/^ar-/)
 		expect(server.invalidGrants()).toBe(0)
 		expect(events.filter((event) => event.type === 'consent-required')).toEqual([])
+		const errorsBefore = events.filter((event) => event.type === 'store-error').length
 
 		// And the fleet lock is back: a new key costs one request between them.
 		const requestsBefore = server.count()
