@@ -161,10 +161,20 @@ async function runSetups(project: string): Promise<void> {
 			// Node warns on stderr about anything experimental or deprecated it meets on the way: none expected.
 			assert.equal(stderr, '', `smoke ${setup.name}: the consumer wrote to stderr`)
 			const { observed } = servers
-			assert.equal(observed.tokensIssued, 3, `${setup.name}: one token, then one new token after each adapter's 401`)
+			assert.equal(observed.tokensIssued, 4, `${setup.name}: per manager one token, then one new token after its first 401 (none after a second 401 within the cooldown)`)
 			assert.equal(observed.tokensRefused, 1, `${setup.name}: the wrong secret was refused once, not retried`)
 			assert.deepEqual(observed.foreignAuthorization, [undefined, undefined, undefined], `${setup.name}: no token went to the foreign origin`)
 		}
+
+		// The CLI as `npx @tokenwarden/cli` runs it: the installed tarball's bin against the local token endpoint.
+		servers.reset()
+		const cliEnv = { ...cleanEnv(), TOKENWARDEN_CLIENT_ID: CLIENT.id, TOKENWARDEN_CLIENT_SECRET: CLIENT.secret }
+		const cli = await run('npx', ['--no-install', 'tokenwarden', 'token', '--token-url', servers.tokenUrl, '--json'], { cwd: project, env: cliEnv })
+		const cliJson = JSON.parse(cli.stdout) as { ok: boolean; tokenType: string; expirySource: string }
+		assert.equal(cliJson.ok, true, 'npx tokenwarden token succeeded')
+		assert.equal(cliJson.tokenType, 'Bearer')
+		assert.ok(!(cli.stdout + cli.stderr).includes(CLIENT.secret), 'the CLI printed no secret')
+		console.log('smoke cli: npx tokenwarden token works from the packed tarball')
 	} finally {
 		await servers.close()
 	}
