@@ -238,6 +238,9 @@ async function tokenFor(call: Call, request: Request) {
 	try {
 		return await call.settings.manager.getToken({ ...call.request, signal: request.signal })
 	} catch (error) {
+		// Aborted (the caller's signal, or ky's timeout, which rejects with its own TimeoutError first):
+		// the call fails as a fetch aborted by that signal does, with the signal's reason.
+		if (request.signal.aborted) throw request.signal.reason
 		if (typeof error === 'object' && error !== null) managerErrors.add(error)
 		throw error
 	}
