@@ -1,4 +1,4 @@
-// Shared by the tests of @tokenwarden/axios and @tokenwarden/ky: the real manager against the mock
+// Shared by the tests of @tokenwarden/axios, @tokenwarden/ky and @tokenwarden/fetch: the real manager against the mock
 // token endpoint of @tokenwarden/core/testing, nock API endpoints, loopback servers for redirects,
 // and the scenarios both adapters must pass. Each package describes its client once (test/driver.ts)
 // and names every test itself, so a failure says which adapter broke; the test body says only what
@@ -9,7 +9,7 @@ import { inspect } from 'node:util'
 import nock from 'nock'
 import { afterEach, beforeEach, expect } from 'vitest'
 import { ConsentRequiredError, createTokenManager, OAuthError, type TokenManager, type TokenManagerOptions } from '@tokenwarden/core'
-import type { AdapterOptions, RequestTokenOptions } from '@tokenwarden/core/adapter'
+import type { AdapterOptions, RequestTokenOptions, ResponseView } from '@tokenwarden/core/adapter'
 import { type MockTokenEndpoint, mockTokenEndpoint } from '@tokenwarden/core/testing'
 
 export const API = 'https://api.example.com'
@@ -41,7 +41,13 @@ function scopesAsked(tokenEndpoint: MockTokenEndpoint): (string | undefined)[] {
  * A nock API endpoint (GET, or `method`) that records the Authorization header of every request.
  * `status` decides the reply from the header and the request's number.
  */
-export function endpoint(origin: string, path: string | RegExp, status: (authorization: string | null, count: number) => number = () => 200, method: 'get' | 'post' = 'get') {
+export function endpoint(
+	origin: string,
+	path: string | RegExp,
+	status: (authorization: string | null, count: number) => number = () => 200,
+	method: 'get' | 'post' = 'get',
+	headers: Record<string, string> = {},
+) {
 	const seen: (string | null)[] = []
 	nock(origin)
 		.persist()
@@ -51,7 +57,7 @@ export function endpoint(origin: string, path: string | RegExp, status: (authori
 			seen.push(authorization)
 			await request.arrayBuffer()
 			const code = status(authorization, seen.length)
-			return [code, { ok: code < 400 }]
+			return [code, { ok: code < 400 }, headers]
 		})
 	return { seen }
 }
@@ -80,13 +86,13 @@ export function useNock(): void {
 }
 
 /** A real HTTP server on 127.0.0.1 (for redirects, which nock does not follow like a network does), closed after the test. */
-export async function startServer(handle: (path: string, headers: IncomingHttpHeaders) => { status: number; location?: string }) {
+export async function startServer(handle: (path: string, headers: IncomingHttpHeaders, count: number) => { status: number; location?: string; headers?: Record<string, string> }) {
 	const seen: { path: string; authorization: string | undefined }[] = []
 	const server: Server = createServer((request, response) => {
 		const path = request.url ?? '/'
 		seen.push({ path, authorization: request.headers.authorization })
-		const { status, location } = handle(path, request.headers)
-		response.writeHead(status, location === undefined ? { 'content-type': 'application/json' } : { location })
+		const { status, location, headers = {} } = handle(path, request.headers, seen.length)
+		response.writeHead(status, location === undefined ? { 'content-type': 'application/json', ...headers } : { location, ...headers })
 		response.end(JSON.stringify({ path }))
 	})
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -112,6 +118,19 @@ export interface AdapterDriver<C> {
 	post(client: C, url: string, body: unknown): Promise<number>
 	/** What the client rejects with for an HTTP error status. */
 	HttpError: ErrorClass
+}
+
+/** A manager clock whose time moves only when a scenario says so (timers still run on the real clock). */
+export function manualClock(start = Date.now()) {
+	let now = start
+	return {
+		now: () => now,
+		advance: (ms: number) => {
+			now += ms
+		},
+		setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
+		clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+	}
 }
 
 /** A class of errors, for `toBeInstanceOf`. */
@@ -401,5 +420,143 @@ export const scenarios = {
 			expect(text).not.toContain('access-2')
 		}
 		return error
+	},
+}
+
+/** RFC 6750 §3.1: the token is fine, it lacks a privilege. */
+const INSUFFICIENT_SCOPE = { 'www-authenticate': 'Bearer realm="api", error="insufficient_scope", scope="cob.write"' }
+
+/**
+ * Scenarios of the one 401 policy of `@tokenwarden/core/adapter` (issue 13). Every adapter built on
+ * `createTokenPolicy` passes them. Two groups, so that each adapter's tests can say which it runs:
+ * - {@link policyScenarios}: hold for any adapter on the core policy (axios and ky once migrated onto it);
+ * - {@link cooldownScenarios}: hold once the manager keeps a just-issued replacement token through a
+ *   cooldown instead of dropping it on the next rejection (the core-state change of issue 13); until then
+ *   run them with `test.runIf(await managerKeepsReplacement())`.
+ */
+export const policyScenarios = {
+	/** `Bearer error="insufficient_scope"` is about a privilege, not the token: no drop, no retry, the 401 to the caller. */
+	async insufficientScopeReachesCaller<C>(driver: AdapterDriver<C>) {
+		const { tokens, tokenEndpoint } = setup()
+		const { seen } = endpoint(API, '/cob', () => 401, 'get', INSUFFICIENT_SCOPE)
+		const client = driver.create(tokens)
+		await rejectsWithStatus(driver, driver.get(client, '/cob'), 401)
+		await rejectsWithStatus(driver, driver.get(client, '/cob'), 401)
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-1'])
+		expect(tokenEndpoint.count()).toBe(1)
+	},
+
+	/** On a real server that rejects the first token once: one retry with a fresh token, then 200s with it. */
+	async rejectedOnceRecovers<C>(driver: AdapterDriver<C>) {
+		const { tokens, tokenEndpoint } = setup()
+		const api = await startServer((_path, _headers, count) => ({ status: count === 1 ? 401 : 200 }))
+		const client = driver.create(tokens, undefined, api.origin)
+		expect(await driver.get(client, '/cob')).toBe(200)
+		expect(await driver.get(client, '/cob')).toBe(200)
+		expect(api.seen.map(({ authorization }) => authorization)).toEqual(['Bearer access-1', 'Bearer access-2', 'Bearer access-2'])
+		expect(tokenEndpoint.count()).toBe(2)
+	},
+
+	/** A 401 from another origin, reached by a redirect, is not taken for a rejected token: no drop, no retry. */
+	async unauthorizedAfterRedirectElsewhereReachesCaller<C>(driver: AdapterDriver<C>) {
+		const { tokens, tokenEndpoint } = setup()
+		const other = await startServer(() => ({ status: 401 }))
+		const home = await startServer((path) => (path === '/away' ? { status: 302, location: `${other.origin}/login` } : { status: 200 }))
+		const client = driver.create(tokens, undefined, home.origin)
+		await rejectsWithStatus(driver, driver.get(client, '/away'), 401)
+		expect(await driver.get(client, '/cob')).toBe(200)
+		expect(other.seen).toEqual([{ path: '/login', authorization: undefined }])
+		expect(home.seen.map(({ authorization }) => authorization)).toEqual(['Bearer access-1', 'Bearer access-1'])
+		expect(tokenEndpoint.count()).toBe(1)
+	},
+
+	/** `isTokenRejected` decides: here a 403 with `x-error: token_expired` is a rejected token, and a plain 401 is not. */
+	async customClassifierDecides<C>(driver: AdapterDriver<C>) {
+		const { tokens, tokenEndpoint } = setup()
+		const seen: (string | null)[] = []
+		nock(API)
+			.persist()
+			.get('/cob')
+			.reply((request: Request) => {
+				const authorization = request.headers.get('authorization')
+				seen.push(authorization)
+				return authorization === 'Bearer access-2' ? [200, {}] : [403, {}, { 'x-error': 'token_expired' }]
+			})
+		const other = endpoint(API, '/other', () => 401)
+		const isTokenRejected = (response: ResponseView) => response.status === 403 && response.headers.get('x-error') === 'token_expired'
+		const client = driver.create(tokens, { isTokenRejected })
+		expect(await driver.get(client, '/cob')).toBe(200)
+		await rejectsWithStatus(driver, driver.get(client, '/other'), 401)
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2'])
+		expect(other.seen).toEqual(['Bearer access-2'])
+		expect(tokenEndpoint.count()).toBe(2)
+	},
+
+	/** A path that rejects every token for one scope leaves the other scopes (cache keys) of the manager alone. */
+	async otherKeysUnaffected<C>(driver: AdapterDriver<C>) {
+		const { tokens, tokenEndpoint } = setup()
+		endpoint(API, '/forbidden', () => 401)
+		const { seen } = endpoint(API, '/cob')
+		const client = driver.create(tokens, { scope: 'cob.read' })
+		await rejectsWithStatus(driver, driver.get(client, '/forbidden', { scope: 'saldo.read' }), 401)
+		expect(await driver.get(client, '/cob')).toBe(200)
+		expect(seen).toEqual(['Bearer access-3'])
+		expect(scopesAsked(tokenEndpoint)).toEqual(['saldo.read', 'saldo.read', 'cob.read'])
+	},
+}
+
+/**
+ * Whether the manager keeps a token it issued to replace a rejected one when that is rejected again
+ * (the cooldown of issue 13). {@link cooldownScenarios} need it.
+ */
+export async function managerKeepsReplacement(): Promise<boolean> {
+	const tokenEndpoint = mockTokenEndpoint(CLIENT)
+	try {
+		const tokens = createTokenManager({ ...CLIENT, retry: false } as TokenManagerOptions)
+		await tokens.invalidate(await tokens.getToken())
+		const replacement = await tokens.getToken()
+		await tokens.invalidate(replacement)
+		return (await tokens.getToken()).accessToken === replacement.accessToken
+	} finally {
+		nock.cleanAll()
+		void tokenEndpoint
+	}
+}
+
+/** Scenarios that need the manager's replacement cooldown (see {@link policyScenarios}). */
+export const cooldownScenarios = {
+	/** An API that rejects every token: 100 concurrent calls cause at most 2 token requests, and each call gets its 401. */
+	async alwaysRejectingConcurrent<C>(driver: AdapterDriver<C>) {
+		const { tokens, tokenEndpoint } = setup()
+		const { seen } = endpoint(API, '/cob', () => 401)
+		const client = driver.create(tokens)
+		const outcomes = await Promise.allSettled(Array.from({ length: 100 }, () => driver.get(client, '/cob')))
+		for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: { response: { status: 401 } } })
+		expect(tokenEndpoint.count()).toBeLessThanOrEqual(2)
+		expect(seen.length).toBeLessThanOrEqual(200)
+	},
+
+	/** An API that rejects every token: 1,000 sequential calls over one minute (manager clock) cause at most 6 token requests. */
+	async alwaysRejectingSequential<C>(driver: AdapterDriver<C>) {
+		const clock = manualClock()
+		const { tokens, tokenEndpoint } = setup({ clock })
+		endpoint(API, '/cob', () => 401)
+		const client = driver.create(tokens)
+		for (let call = 0; call < 1000; call++) {
+			await rejectsWithStatus(driver, driver.get(client, '/cob'), 401)
+			clock.advance(60)
+		}
+		expect(tokenEndpoint.count()).toBeLessThanOrEqual(6)
+	},
+
+	/** The retry's 401 does not drop the fresh token at once: the next call sends it again and gets its 401 without a token request. */
+	async freshTokenKeptThroughCooldown<C>(driver: AdapterDriver<C>) {
+		const { tokens, tokenEndpoint } = setup()
+		const { seen } = endpoint(API, '/cob', () => 401)
+		const client = driver.create(tokens)
+		await rejectsWithStatus(driver, driver.get(client, '/cob'), 401)
+		await rejectsWithStatus(driver, driver.get(client, '/cob'), 401)
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2', 'Bearer access-2'])
+		expect(tokenEndpoint.count()).toBe(2)
 	},
 }

@@ -16,6 +16,28 @@ export function originOf(url: string | URL | undefined): string | undefined {
 }
 
 /**
+ * Whether `url`'s origin is one of `origins` (as `URL.origin` spells them). An absolute URL string that
+ * starts with an allowed origin followed by `/`, `?`, `#` or its end has that origin (the WHATWG URL
+ * parser ends the authority there), so the common case is decided without parsing; anything else
+ * (another spelling, a port written out, credentials) is parsed.
+ */
+export function isAllowed(url: string | URL | undefined, origins: ReadonlySet<string>): boolean {
+	if (typeof url === 'string') {
+		for (const origin of origins) {
+			if (url.startsWith(origin)) {
+				const next = url.charCodeAt(origin.length)
+				// NaN (end), '/', '?', '#'
+				if (Number.isNaN(next) || next === 47 || next === 63 || next === 35) return true
+			}
+		}
+	} else if (url instanceof URL) {
+		return (url.protocol === 'https:' || url.protocol === 'http:') && origins.has(url.origin)
+	}
+	const origin = originOf(url)
+	return origin !== undefined && origins.has(origin)
+}
+
+/**
  * The allowed origins: the client's base origin plus `origins`. An entry must be an origin (a path
  * would suggest a restriction that is not applied). No origin at all is a configuration error:
  * a client that cannot say where its tokens may go gets none, loudly.

@@ -1,4 +1,4 @@
-import type { RequestTokenOptions, TokenSource } from '../types/adapter.js'
+import type { RequestTokenOptions, ResponseView, TokenSource } from '../types/adapter.js'
 import type { TokenRequest } from '../types/token.js'
 import { allowedOrigins } from './origins.js'
 
@@ -12,9 +12,11 @@ export interface AdapterSettings {
 	readonly retryUnauthorized: boolean
 	/** The client's default token request. */
 	readonly defaults: TokenRequest
+	/** The user's response classifier (`isTokenRejected` option), or undefined for the default rule. */
+	readonly isTokenRejected: ((response: ResponseView) => boolean) | undefined
 }
 
-const adapterKeys = new Set(['scope', 'subject', 'origins', 'retryUnauthorized'])
+const adapterKeys = new Set(['scope', 'subject', 'origins', 'retryUnauthorized', 'isTokenRejected'])
 const requestKeys = new Set(['scope', 'subject'])
 
 /** Checks the options at the boundary: a mistake is a TypeError when the client is set up, not a leaked token later. */
@@ -27,11 +29,16 @@ export function resolveAdapterSettings(manager: unknown, options: unknown, baseO
 	if (given.retryUnauthorized !== undefined && typeof given.retryUnauthorized !== 'boolean') {
 		throw new TypeError(`tokenwarden: ${caller} retryUnauthorized must be a boolean`)
 	}
+	const isTokenRejected = given.isTokenRejected
+	if (isTokenRejected !== undefined && typeof isTokenRejected !== 'function') {
+		throw new TypeError(`tokenwarden: expected ${caller} option isTokenRejected to be a function (response) => boolean, got ${typeof isTokenRejected}`)
+	}
 	return {
 		manager: source as TokenSource,
 		origins: allowedOrigins(given.origins, baseOrigin, caller),
 		retryUnauthorized: given.retryUnauthorized !== false,
 		defaults: tokenRequest(given, {}, caller),
+		isTokenRejected: isTokenRejected as ((response: ResponseView) => boolean) | undefined,
 	}
 }
 

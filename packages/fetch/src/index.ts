@@ -1,0 +1,3 @@
+export { tokenInterceptor } from './interceptor.js'
+export { withTokens } from './with-tokens.js'
+export type { RequestTokenOptions, ResponseView, TokenInterceptorOptions, TokenSource, TokenwardenRequestOption, WithTokensOptions } from './types/options.js'
