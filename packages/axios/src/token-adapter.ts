@@ -1,9 +1,9 @@
-import { type AdapterSettings, requestTokenOf } from '@tokenwarden/core/adapter'
-import type { AxiosAdapter, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios'
+import { type AdapterSettings, createTokenPolicy, type TokenPolicy } from '@tokenwarden/core/adapter'
+import type { AxiosAdapter, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { concealError, concealResponse } from './conceal.js'
 import { type AxiosCopy, copyOf } from './copies.js'
-import { tokenWithin } from './token-wait.js'
-import { discard, isUnauthorized, replayable, unauthorizedResponse } from './unauthorized.js'
+import { discard, recordingFetch, replayable, responseOf, viewOf } from './responses.js'
+import { tokenWithin, waitOf } from './token-wait.js'
 
 type AdapterSetting = AxiosRequestConfig['adapter']
 
@@ -18,62 +18,87 @@ export function ownAdapter(adapter: AdapterSetting): AdapterSetting {
 	return typeof adapter === 'function' && wrapped.has(adapter) ? wrapped.get(adapter) : adapter
 }
 
-/** Whether a response or error belongs to a request that went out through one of these adapters (with a token). */
-export function sentWithToken(config: { adapter?: unknown } | undefined): boolean {
-	return typeof config?.adapter === 'function' && wrapped.has(config.adapter as AxiosAdapter)
-}
-
-/** Installation state the adapter reads at call time (installing again replaces the settings). */
+/** Installation state the adapter reads at call time (installing again replaces it). */
 export interface InstallState {
 	settings: AdapterSettings
+	/** The 401 policy of `@tokenwarden/core/adapter` for these settings, made once per installation. */
+	policy: TokenPolicy
+}
+
+/** The state of an installation with `settings`. */
+export function installState(settings: AdapterSettings): InstallState {
+	return { settings, policy: createTokenPolicy(settings) }
+}
+
+/** Adapters resolved for a copy and environment (the fetch adapter depends on `config.env`). */
+interface Resolved {
+	copy: AxiosCopy
+	seeds: readonly unknown[]
+	send: AxiosAdapter
+	/** Not axios' http adapter: its `fetch` records final URLs (see `recordingFetch`). */
+	fetchLike: boolean
 }
 
 /**
- * The adapter of requests that carry a token, one per installation and adapter setting, made once: it
- * gets the token (bounded by the request's `timeout` and `signal`), puts it on, and sends the request
- * with `adapter` (a name, a function or a list, resolved by axios' `getAdapter` of the request's copy,
- * once). After a 401 from an allowed origin ([RFC 6750 §3.1](https://www.rfc-editor.org/rfc/rfc6750#section-3.1)
- * `invalid_token`) it drops the token sent and, when allowed, sends the same config once more with a
- * fresh token. It sits beneath the interceptor chain, so the interceptors (and `transformRequest` /
- * `transformResponse`) run once per request whatever happens here. The header and the request objects
- * are hidden from logs on the response or error before any interceptor sees them.
+ * The adapter of requests that carry a token, one per installation and adapter setting, made once.
+ * It translates between axios and the one 401 policy of `@tokenwarden/core/adapter`, which decides the
+ * rest: gets the token (bounded by the request's `timeout` and `signal`), puts it on, and sends the
+ * request with `adapter` (a name, a function or a list, resolved once by axios' `getAdapter` of the
+ * request's copy). A response that rejects the token ([RFC 6750 §3.1](https://www.rfc-editor.org/rfc/rfc6750#section-3.1))
+ * has it dropped and, when the policy says so, the same config sent once more with the new token. It
+ * sits beneath the interceptor chain, so the interceptors (and `transformRequest` / `transformResponse`)
+ * run once per request whatever happens here. The header and the request objects are hidden from logs
+ * on the response or error before any interceptor sees them.
  */
 export function tokenAdapter(adapter: AdapterSetting, state: InstallState): AxiosAdapter {
-	let resolved: { copy: AxiosCopy; env: readonly unknown[]; send: AxiosAdapter } | undefined
+	const resolved: Resolved[] = []
 
-	/** The adapter that sends: resolved once per copy and environment (the fetch adapter depends on `config.env`). */
-	function senderOf(config: InternalAxiosRequestConfig, copy: AxiosCopy): AxiosAdapter {
+	/** The adapter that sends, resolved once per copy and environment. */
+	function senderOf(config: InternalAxiosRequestConfig, copy: AxiosCopy): Resolved {
 		const env = config.env as Record<string, unknown> | undefined
 		const seeds = [env?.fetch, env?.Request, env?.Response, env?.Blob]
-		if (resolved !== undefined && resolved.copy === copy && resolved.env.every((seed, index) => seed === seeds[index])) return resolved.send
-		const send = (copy.getAdapter as (adapters: AdapterSetting, config: unknown) => AxiosAdapter)(adapter, config)
-		resolved = { copy, env: seeds, send }
-		return send
+		for (const entry of resolved) if (entry.copy === copy && entry.seeds.every((seed, index) => seed === seeds[index])) return entry
+		const getAdapter = copy.getAdapter as (adapters: AdapterSetting, config: unknown) => AxiosAdapter
+		const send = getAdapter(adapter, config)
+		const entry = { copy, seeds, send, fetchLike: send !== getAdapter('http', config) }
+		if (resolved.length > 7) resolved.shift()
+		resolved.push(entry)
+		return entry
+	}
+
+	/** The sending adapter; for one that is not the http adapter, with a `fetch` that records where redirects ended. */
+	function sendingAdapter(config: InternalAxiosRequestConfig, copy: AxiosCopy): AxiosAdapter {
+		const plain = senderOf(config, copy)
+		if (!plain.fetchLike) return plain.send
+		const env = (config.env ?? {}) as Record<string, unknown>
+		config.env = { ...env, fetch: recordingFetch(env.fetch as Parameters<typeof recordingFetch>[0]) } as typeof config.env
+		return senderOf(config, copy).send
 	}
 
 	const tokenAdapter: AxiosAdapter = async (config) => {
-		const { settings } = state
+		const { policy } = state
 		const copy = copyOf(config.headers)
-		// The interceptor checked the option already; here it is read again from the config (which an
-		// interceptor running after ours may have copied) instead of being kept per request.
-		const request = requestTokenOf(config.tokenwarden, settings.defaults, 'request option tokenwarden')
-		if (request === false) return senderOf(config, copy)(config)
-		const token = await tokenWithin(settings, request, config, copy)
-		config.headers.set('Authorization', `${token.tokenType} ${token.accessToken}`)
-		const send = senderOf(config, copy)
+		// The interceptor checked the option already; it is read again from the config (which an interceptor
+		// running after ours may have copied) instead of being kept per request.
+		const request = policy.tokenRequestOf(config.tokenwarden, 'request option tokenwarden')
+		const send = sendingAdapter(config, copy)
+		if (request === false) return send(config)
+		const wait = waitOf(config)
+		const token = wait === undefined ? await policy.tokenFor(request) : await tokenWithin((bounds) => policy.tokenFor(request, bounds), config, wait, copy)
+		config.headers.set('Authorization', policy.authorizationHeader(token))
 		try {
 			const first = send(config)
-			const response = await first.catch(unauthorizedResponse)
-			if (!isUnauthorized(response, settings)) return concealResponse(await first, config)
-			// Compare-and-delete, on every 401, retried or not: many requests failing with the same stale token
-			// cause one token request, and a request that is not retried does not leave the token for the next ones.
-			await settings.manager.invalidate(token)
-			if (!settings.retryUnauthorized || !replayable(config.data)) return concealResponse(await first, config)
+			const response = await first.catch(responseOf)
+			if (policy.classify(viewOf(response)) === 'pass') return concealResponse(await first, config)
+			const retry = replayable(config.data) ? (wait ?? {}) : false
+			const fresh =
+				retry === false ? await policy.afterRejection(token, request, false) : await tokenWithin((bounds) => policy.afterRejection(token, request, bounds), config, retry, copy)
+			if (fresh === undefined) return concealResponse(await first, config)
 			void discard(response.data)
-			const fresh = await tokenWithin(settings, request, config, copy)
-			config.headers.set('Authorization', `${fresh.tokenType} ${fresh.accessToken}`)
+			config.headers.set('Authorization', policy.authorizationHeader(fresh))
 			const second = send(config)
-			if (isUnauthorized(await second.catch(unauthorizedResponse), settings)) await settings.manager.invalidate(fresh)
+			const again: AxiosResponse = await second.catch(responseOf)
+			if (policy.classify(viewOf(again)) === 'token-rejected') await policy.afterRejection(fresh, request, false)
 			return concealResponse(await second, config)
 		} catch (error) {
 			// Errors of the manager (OAuthError, ConsentRequiredError, ...) pass untouched; axios errors of a

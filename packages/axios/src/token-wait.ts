@@ -1,55 +1,49 @@
-import type { Token, TokenRequest } from '@tokenwarden/core'
-import type { AdapterSettings } from '@tokenwarden/core/adapter'
+import type { Token } from '@tokenwarden/core'
+import { type TokenWait, TokenWaitTimeoutError } from '@tokenwarden/core/adapter'
 import type { InternalAxiosRequestConfig } from 'axios'
 import type { AxiosCopy } from './copies.js'
 
-/**
- * The request's token, within the request's own bounds: its `timeout` and its `signal` cover the wait
- * for a token as they cover the request, and end it with the errors axios itself gives for them
- * (`AxiosError` `ECONNABORTED`, or `ETIMEDOUT` with `transitional.clarifyTimeoutError`; `CanceledError`
- * `ERR_CANCELED`). Only this request stops waiting: the token request goes on for the others.
- * When the wait took some of the `timeout`, the request gets what is left of it.
- */
-export async function tokenWithin(settings: AdapterSettings, request: TokenRequest, config: InternalAxiosRequestConfig, copy: AxiosCopy): Promise<Token> {
-	const timeout = config.timeout
+/** The request's bounds for its token wait: its `signal` and `timeout`, or undefined (no allocation) when it has neither. */
+export function waitOf(config: InternalAxiosRequestConfig): TokenWait | undefined {
+	const timeout = typeof config.timeout === 'number' && config.timeout > 0 ? config.timeout : undefined
 	const signal = config.signal as AbortSignal | undefined
-	const timed = typeof timeout === 'number' && timeout > 0
-	if (!timed && signal === undefined) return settings.manager.getToken(request)
-	if (signal?.aborted) throw canceled(config, copy)
-	const started = timed ? Date.now() : 0
-	const leave = new AbortController()
-	let timer: ReturnType<typeof setTimeout> | undefined
-	let onAbort: (() => void) | undefined
+	if (timeout === undefined && signal === undefined) return undefined
+	return { signal, timeout }
+}
+
+/**
+ * The request's token from the policy, within the request's own bounds: its `timeout` and its `signal`
+ * cover the wait for a token as they cover the request, and end it with the errors axios itself gives
+ * for them (`AxiosError` `ECONNABORTED`, or `ETIMEDOUT` with `transitional.clarifyTimeoutError`;
+ * `CanceledError` `ERR_CANCELED`). Only this request stops waiting: the token request goes on for the
+ * others. When the wait took some of the `timeout`, the request gets what is left of it.
+ */
+export async function tokenWithin<T extends Token | undefined>(
+	get: (wait: TokenWait) => Promise<T>,
+	config: InternalAxiosRequestConfig,
+	wait: TokenWait,
+	copy: AxiosCopy,
+): Promise<T> {
+	if (wait.signal?.aborted) throw canceled(config, copy)
+	const started = wait.timeout === undefined ? 0 : Date.now()
+	let token: T
 	try {
-		const token = await new Promise<Token>((resolve, reject) => {
-			if (timed) {
-				timer = setTimeout(() => {
-					reject(timeoutError(config, copy))
-					leave.abort()
-				}, timeout)
-			}
-			if (signal !== undefined) {
-				onAbort = () => {
-					reject(canceled(config, copy))
-					leave.abort()
-				}
-				signal.addEventListener('abort', onAbort, { once: true })
-			}
-			settings.manager.getToken({ ...request, signal: leave.signal }).then(resolve, reject)
-		})
-		if (timed) {
-			const waited = Date.now() - started
-			if (waited > 0) {
-				// The message names the timeout the caller set, not what was left of it.
-				config.timeoutErrorMessage ??= `timeout of ${timeout}ms exceeded`
-				config.timeout = Math.max(1, timeout - waited)
-			}
-		}
-		return token
-	} finally {
-		if (timer !== undefined) clearTimeout(timer)
-		if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
+		token = await get(wait)
+	} catch (error) {
+		if (error instanceof TokenWaitTimeoutError) throw timeoutError(config, copy)
+		if (wait.signal?.aborted) throw canceled(config, copy)
+		throw error
 	}
+	if (wait.timeout !== undefined) {
+		const waited = Date.now() - started
+		if (waited > 0) {
+			// The message names the timeout the caller set, not what was left of it.
+			config.timeoutErrorMessage ??= `timeout of ${wait.timeout}ms exceeded`
+			config.timeout = Math.max(1, wait.timeout - waited)
+			wait.timeout = config.timeout
+		}
+	}
+	return token
 }
 
 /** The error axios' own adapters give for a request that ran out of `timeout`. */

@@ -1,7 +1,7 @@
 import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios'
-import { originOf, requestTokenOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
+import { originOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
 import { guardRedirects } from './redirects.js'
-import { type InstallState, ownAdapter, tokenAdapter } from './token-adapter.js'
+import { type InstallState, installState, ownAdapter, tokenAdapter } from './token-adapter.js'
 import type { TokenSource, WithTokensOptions } from './types/options.js'
 
 /** Installed clients: installing again replaces the settings instead of adding interceptors. */
@@ -23,10 +23,10 @@ export function withTokens<Client extends AxiosInstance>(client: Client, manager
 	const settings = resolveAdapterSettings(manager, options, originOf(client.defaults.baseURL), 'withTokens')
 	const installed = installations.get(client)
 	if (installed !== undefined) {
-		installed.settings = settings
+		Object.assign(installed, installState(settings))
 		return client
 	}
-	const state: InstallState = { settings }
+	const state = installState(settings)
 	installations.set(client, state)
 	const adapters = adapterCache(state)
 
@@ -35,12 +35,12 @@ export function withTokens<Client extends AxiosInstance>(client: Client, manager
 	 * The wait for the token happens in the adapter, where the request's `timeout` and `signal` bound it.
 	 */
 	function attach(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
-		const { settings } = state
+		const { policy, settings } = state
 		// A config sent again (a caller retrying with `error.config`) still has the wrapper of its first trip.
 		const adapter = ownAdapter(config.adapter)
 		if (adapter !== config.adapter) config.adapter = adapter
-		const request = requestTokenOf(config.tokenwarden, settings.defaults, 'request option tokenwarden')
-		if (request === false || !settings.origins.has(originOf(fullPath(config)) ?? '')) return config
+		const request = policy.tokenRequestOf(config.tokenwarden, 'request option tokenwarden')
+		if (request === false || !policy.allows(fullPath(config))) return config
 		config.beforeRedirect = guardRedirects(config.beforeRedirect, settings.origins)
 		// The token goes on, and the retry after a 401 happens, in the adapter, beneath the interceptor chain:
 		// the interceptors added after this one (which axios runs on the response after it) see one response per request.

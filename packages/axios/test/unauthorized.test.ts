@@ -72,8 +72,6 @@ describe('after a 401', () => {
 	test('a 401 on a streamed body drops the token sent: the next request gets a fresh one', () =>
 		scenarios.staleTokenDroppedAfterUnreplayableBody(driver, () => Readable.from([Buffer.from('chunk')])))
 
-	test('a second 401 after the retry drops the fresh token too', () => scenarios.secondUnauthorizedDropsFreshToken(driver))
-
 	test('the fetch adapter (named in the config) is retried as well', () =>
 		scenarios.retriesOnceWithFreshToken(driver, (tokens) => withTokens(axios.create({ baseURL: API, adapter: 'fetch' }), tokens)))
 })

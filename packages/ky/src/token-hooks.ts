@@ -1,6 +1,6 @@
-import type { TokenRequest } from '@tokenwarden/core'
+import type { Token, TokenRequest } from '@tokenwarden/core'
 import type { Hooks, Options } from 'ky'
-import { type AdapterSettings, originOf, requestTokenOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
+import { createTokenPolicy, resolveAdapterSettings, type TokenPolicy } from '@tokenwarden/core/adapter'
 import { baseOrigin } from './base-origin.js'
 import type { TokenHooksOptions, TokenSource } from './types/options.js'
 
@@ -10,7 +10,8 @@ type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 interface Call {
 	/** The installation that claimed the call. */
 	owner: object
-	settings: AdapterSettings
+	/** The 401 policy of `@tokenwarden/core/adapter` for the installation's settings. */
+	policy: TokenPolicy
 	request: TokenRequest
 	/** A token went out: its errors get the request hidden. */
 	sent: boolean
@@ -47,20 +48,20 @@ const globalFetch: Fetch = (input, init) => globalThis.fetch(input, init)
  */
 export function tokenHooks(manager: TokenSource, options?: TokenHooksOptions): Hooks {
 	if (options?.origins !== undefined) {
-		const settings = resolveAdapterSettings(manager, options, undefined, 'tokenHooks')
-		return createInstallation(() => settings).hooks
+		const policy = createTokenPolicy(resolveAdapterSettings(manager, options, undefined, 'tokenHooks'))
+		return createInstallation(() => policy).hooks
 	}
 	// Check everything but the origin now, so a mistake still surfaces where the hooks are made.
 	resolveAdapterSettings(manager, options, 'https://origin.checked.per.call', 'tokenHooks')
-	const byOrigin = new Map<string | undefined, AdapterSettings>()
+	const byOrigin = new Map<string | undefined, TokenPolicy>()
 	return createInstallation((callOptions) => {
 		const origin = baseOrigin(callOptions)
-		let settings = byOrigin.get(origin)
-		if (settings === undefined) {
-			settings = resolveAdapterSettings(manager, options, origin, 'tokenHooks')
-			byOrigin.set(origin, settings)
+		let policy = byOrigin.get(origin)
+		if (policy === undefined) {
+			policy = createTokenPolicy(resolveAdapterSettings(manager, options, origin, 'tokenHooks'))
+			byOrigin.set(origin, policy)
 		}
-		return settings
+		return policy
 	}).hooks
 }
 
@@ -82,7 +83,7 @@ export interface Installation {
  * `context` to it through the request. Nothing here uses a value of the `ky` module itself (a marker,
  * a class), so the hooks work whichever copy of ky the instance comes from.
  */
-export function createInstallation(settingsFor: (options: Options) => AdapterSettings): Installation {
+export function createInstallation(policyFor: (options: Options) => TokenPolicy): Installation {
 	const installation = {}
 
 	/** The call's token request, or false for none; throws on a bad per-call option or origin. */
@@ -90,10 +91,10 @@ export function createInstallation(settingsFor: (options: Options) => AdapterSet
 		const context = options.context
 		// An opted-out call goes through untouched, before anything that could fail (the per-call origin).
 		if (context?.tokenwarden === false) return false
-		const settings = settingsFor(options)
-		const request = requestTokenOf(context?.tokenwarden, settings.defaults, 'context.tokenwarden')
+		const policy = policyFor(options)
+		const request = policy.tokenRequestOf(context?.tokenwarden, 'context.tokenwarden')
 		if (request === false) return false
-		return { owner: installation, settings, request, sent: false, retried: false, replayable: replayableBody(options) }
+		return { owner: installation, policy, request, sent: false, retried: false, replayable: replayableBody(options) }
 	}
 
 	/** ky 2: runs once per call, before the request exists, with options ky copied for this call. */
@@ -139,7 +140,7 @@ export function createInstallation(settingsFor: (options: Options) => AdapterSet
 		// Another installation on the chain claimed the call: the first one wins.
 		if (call !== false && call.owner !== installation) return
 		decided.set(request, call)
-		if (call === false || installedFetches.has(options.fetch as Fetch) || !call.settings.origins.has(originOf(request.url) ?? '')) return
+		if (call === false || installedFetches.has(options.fetch as Fetch) || !call.policy.allows(request.url)) return
 		throw new TypeError('tokenwarden: with ky 1, install with withTokens(client, manager) and give ky no fetch option after it (tokenHooks and a later fetch option need ky 2)')
 	}
 
@@ -151,8 +152,8 @@ export function createInstallation(settingsFor: (options: Options) => AdapterSet
 			if (call === false) return send(request, init)
 			if (call === undefined) {
 				// A request another hook put in place of the one recorded: the call's context is unknown, the client's defaults apply.
-				const settings = settingsFor({})
-				call = { owner: installation, settings, request: settings.defaults, sent: false, retried: false, replayable: false }
+				const policy = policyFor({})
+				call = { owner: installation, policy, request: policy.settings.defaults, sent: false, retried: false, replayable: false }
 			}
 			return tokenFetch(send, request, init, call)
 		}
@@ -203,30 +204,32 @@ function unwrapped(fetch: Fetch | undefined): Fetch | undefined {
 	return current
 }
 
-/** Sends `request` with a token; after a 401 from an allowed origin drops the token and, once per call, sends a copy with a fresh one. */
+/**
+ * Sends `request` with a token, translating between fetch and the one 401 policy of
+ * `@tokenwarden/core/adapter`, which decides the rest: a response that rejects the token has it dropped
+ * and, once per call and when the policy says so, a copy of the request made before it went out is sent
+ * with the new token.
+ */
 async function tokenFetch(send: Fetch, request: Request, init: RequestInit | undefined, call: Call): Promise<Response> {
-	const { manager, origins, retryUnauthorized } = call.settings
-	if (!origins.has(originOf(request.url) ?? '')) return send(request, init)
+	const { policy } = call
+	if (!policy.allows(request.url)) return send(request, init)
 	const token = await tokenFor(call, request)
-	request.headers.set('authorization', `${token.tokenType} ${token.accessToken}`)
+	request.headers.set('authorization', policy.authorizationHeader(token))
 	call.sent = true
 	sentRequests.set(request, call)
 	// For the retry: a request without a body can be sent again as it is; one with a body needs a
 	// copy made before the body is consumed.
-	const spare = !retryUnauthorized || call.retried ? undefined : request.body === null ? request : call.replayable ? request.clone() : undefined
+	const spare = !policy.settings.retryUnauthorized || call.retried ? undefined : request.body === null ? request : call.replayable ? request.clone() : undefined
 	const response = await send(request, init)
-	if (!unauthorized(response, origins)) return response
-	// Compare-and-delete, on every 401, retried or not: many calls failing with the same stale token
-	// cause one token request, and a call that is not retried does not leave the token for the next ones.
-	await manager.invalidate(token)
-	if (spare === undefined || call.retried) return response
+	if (policy.classify(response) === 'pass') return response
+	const fresh = await rejected(call, request, token, spare !== undefined)
+	if (fresh === undefined || spare === undefined) return response
 	call.retried = true
 	await response.body?.cancel().catch(() => {})
-	const fresh = await tokenFor(call, request)
-	spare.headers.set('authorization', `${fresh.tokenType} ${fresh.accessToken}`)
+	spare.headers.set('authorization', policy.authorizationHeader(fresh))
 	sentRequests.set(spare, call)
 	const second = await send(spare, init)
-	if (unauthorized(second, origins)) await manager.invalidate(fresh)
+	if (policy.classify(second) === 'token-rejected') await rejected(call, spare, fresh, false)
 	return second
 }
 
@@ -234,9 +237,18 @@ async function tokenFetch(send: Fetch, request: Request, init: RequestInit | und
 const managerErrors = new WeakSet<object>()
 
 /** The call's token, bounded by the request's signal (ky's timeout and the caller's signal abort it). */
-async function tokenFor(call: Call, request: Request) {
+function tokenFor(call: Call, request: Request): Promise<Token> {
+	return fromManager(call.policy.tokenFor(call.request, { signal: request.signal }), request)
+}
+
+/** After a rejected token: the policy drops it and, when `retry`, says which token to retry with (undefined: none). */
+function rejected(call: Call, request: Request, sent: Token, retry: boolean): Promise<Token | undefined> {
+	return fromManager(call.policy.afterRejection(sent, call.request, retry ? { signal: request.signal } : false), request)
+}
+
+async function fromManager<T>(pending: Promise<T>, request: Request): Promise<T> {
 	try {
-		return await call.settings.manager.getToken({ ...call.request, signal: request.signal })
+		return await pending
 	} catch (error) {
 		// Aborted (the caller's signal, or ky's timeout, which rejects with its own TimeoutError first):
 		// the call fails as a fetch aborted by that signal does, with the signal's reason.
@@ -244,11 +256,6 @@ async function tokenFor(call: Call, request: Request) {
 		if (typeof error === 'object' && error !== null) managerErrors.add(error)
 		throw error
 	}
-}
-
-/** A 401 about the token: not one from another origin after a redirect (which dropped the token). */
-function unauthorized(response: Response, origins: ReadonlySet<string>): boolean {
-	return response.status === 401 && !(response.redirected && !origins.has(originOf(response.url) ?? ''))
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Hooks, KyInstance, Options } from 'ky'
-import { resolveAdapterSettings } from '@tokenwarden/core/adapter'
+import { createTokenPolicy, resolveAdapterSettings } from '@tokenwarden/core/adapter'
 import { baseOrigin } from './base-origin.js'
 import { createInstallation, ownHooks } from './token-hooks.js'
 import type { TokenSource, WithTokensOptions } from './types/options.js'
@@ -22,8 +22,8 @@ export function withTokens(client: KyInstance, manager: TokenSource, options?: W
 	let installed: ReturnType<typeof createInstallation> | undefined
 	let replacing = false
 	const extended = client.extend((parent: Options & { prefixUrl?: unknown }) => {
-		const settings = resolveAdapterSettings(manager, options, baseOrigin(parent), 'withTokens')
-		installed = createInstallation(() => settings)
+		const policy = createTokenPolicy(resolveAdapterSettings(manager, options, baseOrigin(parent), 'withTokens'))
+		installed = createInstallation(() => policy)
 		parentHooks = parent.hooks
 		replacing = Object.values(parent.hooks ?? {}).some((list) => Array.isArray(list) && list.some((hook) => ownHooks.has(hook)))
 		// ky 1 has no init hook: the token goes on in this wrapper of the instance's fetch (see createInstallation).
