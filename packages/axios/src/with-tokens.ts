@@ -2,10 +2,10 @@ import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, InternalAxiosRequ
 import { originOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
 import { guardRedirects } from './redirects.js'
 import { type InstallState, installState, ownAdapter, tokenAdapter } from './token-adapter.js'
-import type { TokenSource, WithTokensOptions } from './types/options.js'
+import type { AxiosInstanceLike, TokenSource, WithTokensOptions } from './types/options.js'
 
 /** Installed clients: installing again replaces the settings instead of adding interceptors. */
-const installations = new WeakMap<AxiosInstance, InstallState>()
+const installations = new WeakMap<AxiosInstanceLike, InstallState>()
 
 /**
  * Sends `Authorization: <type> <token>` from the manager with every request to an allowed origin
@@ -16,7 +16,7 @@ const installations = new WeakMap<AxiosInstance, InstallState>()
  *
  * @throws TypeError when the options are wrong or the client has no `baseURL` and no `origins` are given.
  */
-export function withTokens<Client extends AxiosInstance>(client: Client, manager: TokenSource, options?: WithTokensOptions): Client {
+export function withTokens<Client extends AxiosInstanceLike>(client: Client, manager: TokenSource, options?: WithTokensOptions): Client {
 	if (typeof client?.interceptors?.request?.use !== 'function' || typeof client.getUri !== 'function') {
 		throw new TypeError('tokenwarden: withTokens needs an axios instance (axios or axios.create())')
 	}
@@ -28,6 +28,7 @@ export function withTokens<Client extends AxiosInstance>(client: Client, manager
 	}
 	const state = installState(settings)
 	installations.set(client, state)
+	const instance = client as unknown as AxiosInstance
 	const adapters = adapterCache(state)
 
 	/**
@@ -44,11 +45,11 @@ export function withTokens<Client extends AxiosInstance>(client: Client, manager
 		config.beforeRedirect = guardRedirects(config.beforeRedirect, settings.origins)
 		// The token goes on, and the retry after a 401 happens, in the adapter, beneath the interceptor chain:
 		// the interceptors added after this one (which axios runs on the response after it) see one response per request.
-		config.adapter = adapters(adapter ?? client.defaults.adapter)
+		config.adapter = adapters(adapter ?? instance.defaults.adapter)
 		return config
 	}
 
-	client.interceptors.request.use(attach, undefined, { synchronous: true })
+	instance.interceptors.request.use(attach, undefined, { synchronous: true })
 	return client
 }
 

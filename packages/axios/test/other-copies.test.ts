@@ -14,7 +14,7 @@ useNock()
 type Client = OldAxiosInstance
 
 const driver: AdapterDriver<Client> = {
-	create: (tokens, options, base = API) => withTokens(axiosOld.create({ baseURL: base }) as never, tokens, options) as unknown as Client,
+	create: (tokens, options, base = API) => withTokens(axiosOld.create({ baseURL: base }), tokens, options),
 	get: async (client, url, token, headers) =>
 		(await client.get(url, { ...(token === undefined ? {} : ({ tokenwarden: token } as object)), ...(headers === undefined ? {} : { headers }) })).status,
 	post: async (client, url, body) => (await client.post(url, body)).status,
@@ -51,11 +51,11 @@ describe('axios 1.7, a separate copy', () => {
 	test('errors of the manager reach the caller unchanged', () => scenarios.tokenEndpointErrorReachesCaller({ ...driver, HttpError: OldAxiosError as never }))
 
 	test('the fetch adapter of that copy is retried as well', () =>
-		scenarios.retriesOnceWithFreshToken(driver, (tokens) => withTokens(axiosOld.create({ baseURL: API, adapter: 'fetch' }) as never, tokens) as unknown as Client))
+		scenarios.retriesOnceWithFreshToken(driver, (tokens) => withTokens(axiosOld.create({ baseURL: API, adapter: 'fetch' }), tokens)))
 
 	test('timeout bounds the wait for a token with an ECONNABORTED axios error', async () => {
 		const { tokens, release } = slowTokens()
-		const api = withTokens(axiosOld.create({ baseURL: API, timeout: 20 }) as never, tokens) as unknown as Client
+		const api = withTokens(axiosOld.create({ baseURL: API, timeout: 20 }), tokens)
 		const error = await api.get('/cob').catch((caught: unknown) => caught)
 		expect(axiosOld.isAxiosError(error)).toBe(true)
 		expect(error).toMatchObject({ code: 'ECONNABORTED' })
@@ -65,7 +65,7 @@ describe('axios 1.7, a separate copy', () => {
 	test('a successful response does not show the token when logged', async () => {
 		const { tokens } = setup()
 		const server = await startServer(() => ({ status: 200 }))
-		const response = await (withTokens(axiosOld.create({ baseURL: server.origin }) as never, tokens) as unknown as Client).get('/cob')
+		const response = await withTokens(axiosOld.create({ baseURL: server.origin }), tokens).get('/cob')
 		expect(server.seen[0]?.authorization).toBe('Bearer access-1')
 		expect(inspect(response, { depth: 10 })).not.toContain('access-1')
 	})
