@@ -56,17 +56,18 @@ export function tokenAdapter(adapter: AdapterSetting, state: InstallState): Axio
 	/** The adapter that sends, resolved once per copy and environment. */
 	function senderOf(config: InternalAxiosRequestConfig, copy: AxiosCopy): Resolved {
 		const env = config.env as Record<string, unknown> | undefined
-		const seeds = [env?.fetch, env?.Request, env?.Response, env?.Blob]
-		for (const entry of resolved) if (entry.copy === copy && entry.seeds.every((seed, index) => seed === seeds[index])) return entry
+		for (const entry of resolved) {
+			if (entry.copy === copy && entry.seeds[0] === env?.fetch && entry.seeds[1] === env?.Request && entry.seeds[2] === env?.Response && entry.seeds[3] === env?.Blob) return entry
+		}
 		const getAdapter = copy.getAdapter as (adapters: AdapterSetting, config: unknown) => AxiosAdapter
 		const send = getAdapter(adapter, config)
-		const entry = { copy, seeds, send, fetchLike: send !== getAdapter('http', config) }
+		const entry = { copy, seeds: [env?.fetch, env?.Request, env?.Response, env?.Blob], send, fetchLike: isFetchAdapter(send, config, getAdapter) }
 		if (resolved.length > 7) resolved.shift()
 		resolved.push(entry)
 		return entry
 	}
 
-	/** The sending adapter; for one that is not the http adapter, with a `fetch` that records where redirects ended. */
+	/** The sending adapter; axios' fetch adapter gets a `fetch` that records where redirects ended. */
 	function sendingAdapter(config: InternalAxiosRequestConfig, copy: AxiosCopy): AxiosAdapter {
 		const plain = senderOf(config, copy)
 		if (!plain.fetchLike) return plain.send
@@ -87,19 +88,17 @@ export function tokenAdapter(adapter: AdapterSetting, state: InstallState): Axio
 		const token = wait === undefined ? await policy.tokenFor(request) : await tokenWithin((bounds) => policy.tokenFor(request, bounds), config, wait, copy)
 		config.headers.set('Authorization', policy.authorizationHeader(token))
 		try {
-			const first = send(config)
-			const response = await first.catch(responseOf)
-			if (policy.classify(viewOf(response)) === 'pass') return concealResponse(await first, config)
+			const first = await sent(send, config)
+			if (policy.classify(viewOf(first.response)) === 'pass') return settled(first, config)
 			const retry = replayable(config.data) ? (wait ?? {}) : false
 			const fresh =
 				retry === false ? await policy.afterRejection(token, request, false) : await tokenWithin((bounds) => policy.afterRejection(token, request, bounds), config, retry, copy)
-			if (fresh === undefined) return concealResponse(await first, config)
-			void discard(response.data)
+			if (fresh === undefined) return settled(first, config)
+			void discard(first.response.data)
 			config.headers.set('Authorization', policy.authorizationHeader(fresh))
-			const second = send(config)
-			const again: AxiosResponse = await second.catch(responseOf)
-			if (policy.classify(viewOf(again)) === 'token-rejected') await policy.afterRejection(fresh, request, false)
-			return concealResponse(await second, config)
+			const second = await sent(send, config)
+			if (policy.classify(viewOf(second.response)) === 'token-rejected') await policy.afterRejection(fresh, request, false)
+			return settled(second, config)
 		} catch (error) {
 			// Errors of the manager (OAuthError, ConsentRequiredError, ...) pass untouched; axios errors of a
 			// request that carried a token get it hidden.
@@ -109,4 +108,35 @@ export function tokenAdapter(adapter: AdapterSetting, state: InstallState): Axio
 	}
 	wrapped.set(tokenAdapter, adapter)
 	return tokenAdapter
+}
+
+/** One send: the response, and the axios error it came with when `validateStatus` rejected it. */
+interface Sent {
+	response: AxiosResponse
+	error?: unknown
+}
+
+/** Sends once; an axios error with a response (an error status) becomes that response, any other failure is thrown. */
+async function sent(send: AxiosAdapter, config: InternalAxiosRequestConfig): Promise<Sent> {
+	try {
+		return { response: await send(config) }
+	} catch (error) {
+		return { response: responseOf(error), error }
+	}
+}
+
+/** The outcome of a send for axios: the response, hidden from logs, or its error. */
+function settled({ response, error }: Sent, config: InternalAxiosRequestConfig): AxiosResponse {
+	if (error !== undefined) throw error
+	return concealResponse(response, config)
+}
+
+/** Whether `send` is axios' own fetch adapter (its responses do not tell the URL that answered). */
+function isFetchAdapter(send: AxiosAdapter, config: InternalAxiosRequestConfig, getAdapter: (adapters: AdapterSetting, config: unknown) => AxiosAdapter): boolean {
+	try {
+		return send === getAdapter('fetch', config)
+	} catch {
+		// No fetch in this environment or build.
+		return false
+	}
 }

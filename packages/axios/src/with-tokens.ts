@@ -57,19 +57,33 @@ export function withTokens<Client extends AxiosInstanceLike>(client: Client, man
 function adapterCache(state: InstallState): (adapter: AxiosRequestConfig['adapter']) => AxiosAdapter {
 	const byName = new Map<string, AxiosAdapter>()
 	const byFunction = new WeakMap<AxiosAdapter, AxiosAdapter>()
+	// axios copies a list setting for every request: the last list seen is compared entry by entry.
+	let lastList: readonly unknown[] = []
+	let lastMade: AxiosAdapter | undefined
 	return (adapter) => {
 		if (typeof adapter === 'function') {
 			let made = byFunction.get(adapter)
 			if (made === undefined) byFunction.set(adapter, (made = tokenAdapter(adapter, state)))
 			return made
 		}
+		if (Array.isArray(adapter) && lastMade !== undefined && sameList(adapter, lastList)) return lastMade
 		const name = Array.isArray(adapter) ? adapter.map((entry) => (typeof entry === 'string' ? entry : '?')).join() : String(adapter)
 		// A list with functions in it is not cached by name.
 		if (name.includes('?')) return tokenAdapter(adapter, state)
 		let made = byName.get(name)
 		if (made === undefined) byName.set(name, (made = tokenAdapter(adapter, state)))
+		if (Array.isArray(adapter)) {
+			lastList = [...adapter]
+			lastMade = made
+		}
 		return made
 	}
+}
+
+function sameList(list: readonly unknown[], other: readonly unknown[]): boolean {
+	if (list.length !== other.length) return false
+	for (let index = 0; index < list.length; index++) if (list[index] !== other[index]) return false
+	return true
 }
 
 /**

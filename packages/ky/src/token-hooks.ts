@@ -237,25 +237,30 @@ async function tokenFetch(send: Fetch, request: Request, init: RequestInit | und
 const managerErrors = new WeakSet<object>()
 
 /** The call's token, bounded by the request's signal (ky's timeout and the caller's signal abort it). */
-function tokenFor(call: Call, request: Request): Promise<Token> {
-	return fromManager(call.policy.tokenFor(call.request, { signal: request.signal }), request)
+async function tokenFor(call: Call, request: Request): Promise<Token> {
+	try {
+		return await call.policy.tokenFor(call.request, { signal: request.signal })
+	} catch (error) {
+		throw managerError(error, request)
+	}
 }
 
 /** After a rejected token: the policy drops it and, when `retry`, says which token to retry with (undefined: none). */
-function rejected(call: Call, request: Request, sent: Token, retry: boolean): Promise<Token | undefined> {
-	return fromManager(call.policy.afterRejection(sent, call.request, retry ? { signal: request.signal } : false), request)
+async function rejected(call: Call, request: Request, sent: Token, retry: boolean): Promise<Token | undefined> {
+	try {
+		return await call.policy.afterRejection(sent, call.request, retry ? { signal: request.signal } : false)
+	} catch (error) {
+		throw managerError(error, request)
+	}
 }
 
-async function fromManager<T>(pending: Promise<T>, request: Request): Promise<T> {
-	try {
-		return await pending
-	} catch (error) {
-		// Aborted (the caller's signal, or ky's timeout, which rejects with its own TimeoutError first):
-		// the call fails as a fetch aborted by that signal does, with the signal's reason.
-		if (request.signal.aborted) throw request.signal.reason
-		if (typeof error === 'object' && error !== null) managerErrors.add(error)
-		throw error
-	}
+/** What a failure of the manager rejects the call with. */
+function managerError(error: unknown, request: Request): unknown {
+	// Aborted (the caller's signal, or ky's timeout, which rejects with its own TimeoutError first):
+	// the call fails as a fetch aborted by that signal does, with the signal's reason.
+	if (request.signal.aborted) return request.signal.reason
+	if (typeof error === 'object' && error !== null) managerErrors.add(error)
+	return error
 }
 
 /**
