@@ -11,6 +11,11 @@ import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 /** Hides the Authorization header of a sent request. */
 export function concealHeader(headers: unknown): void {
 	if (typeof headers !== 'object' || headers === null) return
+	// The adapter sets it with this spelling unless the request had one of its own.
+	if (Object.hasOwn(headers, 'Authorization')) {
+		Object.defineProperty(headers, 'Authorization', { enumerable: false })
+		return
+	}
 	for (const key of Object.keys(headers)) {
 		if (key.toLowerCase() === 'authorization') Object.defineProperty(headers, key, { enumerable: false })
 	}
