@@ -78,3 +78,16 @@ describe('a successful response does not show the token when logged', () => {
 		})
 	}
 })
+
+describe('the token budget (rateLimit)', () => {
+	test("a call whose token request is held back by the manager's rateLimit ends at the client's timeout, with axios' timeout error", async () => {
+		const { tokens, tokenEndpoint } = setup({ rateLimit: { limit: 1, interval: 60_000 } })
+		endpoint(API, '/cob')
+		const api = withTokens(axios.create({ baseURL: API }), tokens)
+		expect((await api.get('/cob')).status).toBe(200)
+		await tokens.invalidate(await tokens.getToken())
+		// The budget of one token request a minute is spent: the next one waits for it, the call does not.
+		await expect(api.get('/cob', { timeout: 30 })).rejects.toMatchObject({ code: 'ECONNABORTED' })
+		expect(tokenEndpoint.count()).toBe(1)
+	})
+})

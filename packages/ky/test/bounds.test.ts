@@ -2,7 +2,7 @@ import ky, { TimeoutError } from 'ky'
 import kyOne, { TimeoutError as TimeoutErrorOne } from 'ky-1'
 import { describe, expect, test } from 'vitest'
 import { withTokens } from '@tokenwarden/ky'
-import { API, endpoint, useNock } from '../../../test-support/adapters.ts'
+import { API, endpoint, setup, useNock } from '../../../test-support/adapters.ts'
 import { slowTokens } from './slow-token.ts'
 
 useNock()
@@ -40,5 +40,18 @@ describe("ky's timeout and signal bound the wait for a token", () => {
 		const api = withTokens(kyOne.create({ prefixUrl: API, retry: 0, timeout: 20 }) as never, tokens) as unknown as typeof kyOne
 		await expect(api.get('cob')).rejects.toBeInstanceOf(TimeoutErrorOne)
 		release()
+	})
+})
+
+describe('the token budget (rateLimit)', () => {
+	test("a call whose token request is held back by the manager's rateLimit ends at ky's timeout, with ky's TimeoutError", async () => {
+		const { tokens, tokenEndpoint } = setup({ rateLimit: { limit: 1, interval: 60_000 } })
+		endpoint(API, '/cob')
+		const api = withTokens(ky.create({ baseUrl: API, retry: 0 }), tokens)
+		expect((await api.get('cob')).status).toBe(200)
+		await tokens.invalidate(await tokens.getToken())
+		// The budget of one token request a minute is spent: the next one waits for it, the call does not.
+		await expect(api.get('cob', { timeout: 30 })).rejects.toBeInstanceOf(TimeoutError)
+		expect(tokenEndpoint.count()).toBe(1)
 	})
 })
