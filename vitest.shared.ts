@@ -4,6 +4,6 @@ import { fileURLToPath } from 'node:url'
 export const sourceAliases = {
 	'@tokenwarden/core/providers': fileURLToPath(new URL('./packages/core/src/providers/index.ts', import.meta.url)),
 	'@tokenwarden/core/adapter': fileURLToPath(new URL('./packages/core/src/adapter/index.ts', import.meta.url)),
-	'@tokenwarden/core/testing': fileURLToPath(new URL('./packages/core/src/testing/index.ts', import.meta.url)),
+	'@tokenwarden/testing': fileURLToPath(new URL('./packages/testing/src/index.ts', import.meta.url)),
 	'@tokenwarden/core': fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)),
 }

@@ -1,4 +1,5 @@
-// Adapter overhead: requests/s through @tokenwarden/axios and @tokenwarden/ky against a local
+// Adapter overhead: requests/s through @tokenwarden/axios, @tokenwarden/ky and @tokenwarden/fetch (withTokens(fetch)
+// and the undici tokenInterceptor) against a local
 // node:http server, as a ratio to the same client with a static Authorization header.
 // Run with `pnpm build && pnpm exec node bench/adapters.bench.ts` (or `pnpm bench adapters`).
 // The server runs in a child process (so that its work does not hide the client's) and exits with
@@ -10,7 +11,9 @@ import axios, { type AxiosAdapter, type AxiosInstance } from 'axios'
 import ky, { type KyInstance } from 'ky'
 import { createTokenManager, type FetchLike } from '@tokenwarden/core'
 import { withTokens as axiosWithTokens } from '@tokenwarden/axios'
+import { tokenInterceptor, withTokens as fetchWithTokens } from '@tokenwarden/fetch'
 import { withTokens as kyWithTokens } from '@tokenwarden/ky'
+import { Agent as UndiciAgent, request as undiciRequest } from 'undici'
 
 const TOKEN = 'bench-token'
 const CONCURRENCY = 16
@@ -79,6 +82,15 @@ async function measure(origin: string): Promise<void> {
 	clients['axios withTokens'] = () => axiosTokens.get('/cob')
 	clients['ky static'] = () => kyStatic.get('cob').text()
 	clients['ky withTokens'] = () => kyTokens.get('cob').text()
+	// Node's global fetch (its own undici and connection pool), static header vs withTokens.
+	const fetchTokens = fetchWithTokens(fetch, tokens, { baseUrl: origin })
+	clients['fetch static'] = async () => (await fetch(`${origin}/cob`, { headers: staticHeader })).text()
+	clients['fetch withTokens'] = async () => (await fetchTokens('/cob')).text()
+	// undici.request on one Agent: static header vs the same kind of Agent composed with tokenInterceptor.
+	const undiciPlain = new UndiciAgent({ connections: CONCURRENCY })
+	const undiciTokens = new UndiciAgent({ connections: CONCURRENCY }).compose(tokenInterceptor(tokens, { origins: [origin] }))
+	clients['undici static'] = async () => (await undiciRequest(`${origin}/cob`, { dispatcher: undiciPlain, headers: staticHeader })).body.text()
+	clients['undici withTokens'] = async () => (await undiciRequest(`${origin}/cob`, { dispatcher: undiciTokens })).body.text()
 
 	/**
 	 * One round: REQUESTS_PER_ROUND requests, CONCURRENCY in flight. Requests/s is wall-clock and
@@ -108,6 +120,8 @@ async function measure(origin: string): Promise<void> {
 	const ratios = new Map<string, { rate: number[]; cpu: number[] }>([
 		['axios', { rate: [], cpu: [] }],
 		['ky', { rate: [], cpu: [] }],
+		['fetch', { rate: [], cpu: [] }],
+		['undici', { rate: [], cpu: [] }],
 	])
 	// One warm-up round each. Then, per round and client, the static and the adapter variant back to
 	// back (alternating which goes first), so that both see the same load on a shared machine; the
@@ -134,6 +148,7 @@ async function measure(origin: string): Promise<void> {
 	const { withToken } = (await (await fetch(`${origin}/count`)).json()) as { withToken: number }
 	const total = names.length * (ROUNDS + 1) * REQUESTS_PER_ROUND
 	agent.destroy()
+	await Promise.all([undiciPlain.close(), undiciTokens.close()])
 
 	const rows = []
 	for (const [client, ratio] of ratios) {
@@ -150,6 +165,7 @@ async function measure(origin: string): Promise<void> {
 			'withTokens CPU µs/req': Math.round(median(adapter?.cpu ?? [])),
 			'CPU-bound ratio': Number(cpu.toFixed(3)),
 			'within 5%': rate >= 0.95 && cpu >= 0.95 ? 'yes' : 'no',
+			'≥ 0.97': rate >= 0.97 ? 'yes' : 'no',
 		})
 	}
 	console.log(
@@ -175,7 +191,10 @@ async function inMemory(tokens: ReturnType<typeof createTokenManager>): Promise<
 	const axiosStatic = axios.create({ baseURL: base, adapter, headers: header })
 	const kyStatic = ky.create({ baseUrl: base, fetch: fetchOk, headers: header })
 	const kyTokens = kyWithTokens(ky.create({ baseUrl: base, fetch: fetchOk }), tokens)
+	const fetchTokens = fetchWithTokens(fetchOk, tokens, { baseUrl: base })
 	const clients: Record<string, () => Promise<unknown>> = {
+		'fetch static': async () => (await fetchOk()).text(),
+		'fetch withTokens': async () => (await fetchTokens('/cob')).text(),
 		'axios static': () => axiosStatic.get('/cob'),
 		'axios withTokens': () => axiosTokens.get('/cob'),
 		'ky static': () => kyStatic.get('cob').text(),
@@ -197,7 +216,7 @@ async function inMemory(tokens: ReturnType<typeof createTokenManager>): Promise<
 			if (r > 0) times.get(name)?.push(Number(process.hrtime.bigint() - start) / 1000 / MEMORY_REQUESTS)
 		}
 	}
-	const rows = ['axios', 'ky'].map((client) => {
+	const rows = ['axios', 'ky', 'fetch'].map((client) => {
 		const plain = median(times.get(`${client} static`) ?? [])
 		const adapted = median(times.get(`${client} withTokens`) ?? [])
 		return { client, 'static µs/req': Number(plain.toFixed(1)), 'withTokens µs/req': Number(adapted.toFixed(1)), 'added µs/req': Number((adapted - plain).toFixed(1)) }

@@ -9,7 +9,17 @@ export const credentials = {
 	bankly: { clientId: '0f9b8f2e-5d1c-4c43-9a5b-6d3c2f1e0a77', clientSecret: 'demo-bankly-secret' },
 	bs2: { clientId: 'demo-bs2-pix-key', clientSecret: 'demo-bs2-pix-secret' },
 	bs2Banking: { clientId: 'demo-bs2-banking-key', clientSecret: 'demo-bs2-banking-secret' },
+	// The Pix providers' imitations (HTTPS, mutual TLS where the provider requires it).
+	inter: { clientId: 'demo-inter-client', clientSecret: 'demo-inter-secret' },
+	itau: { clientId: 'demo-itau-client', clientSecret: 'demo-itau-secret' },
+	santander: { clientId: 'demo-santander-client', clientSecret: 'demo-santander-secret' },
+	bancoDoBrasil: { clientId: 'demo-bb-client', clientSecret: 'demo-bb-secret' },
+	sicoob: { clientId: 'demo-sicoob-client' },
+	efi: { clientId: 'Client_Id_demo-efi', clientSecret: 'Client_Secret_demo-efi' },
 } as const
+
+/** The six Pix providers toured with a burst and a forced 401 each (their documented lifetimes, minutes to an hour, outlast the tour). */
+export const pixProviders = ['inter', 'itau', 'santander', 'bancoDoBrasil', 'sicoob', 'efi'] as const
 
 /** The account holder who consents in the BS2 api-banking flow (login, password, SMS code). */
 export const holder = { subject: 'account-42', login: 'maria.silva', password: 'demo-password', otp: '246810' } as const

@@ -1,7 +1,7 @@
 // `pnpm demo`: local imitations of four providers' authorization servers and an API, then a scripted
 // tour through the axios and ky adapters. Every step states what it expects; the demo exits non-zero
 // if any expectation fails. Everything listens on 127.0.0.1 and stops by itself.
-import { credentials, hardTimeout, holder, managerTimings, servers } from './config.ts'
+import { credentials, hardTimeout, holder, managerTimings, pixProviders, servers } from './config.ts'
 import { type Demo, startDemo } from './setup.ts'
 import { burst } from './tour/burst.ts'
 import { consentFlow, consentWithdrawn, rotation, spentRefreshToken } from './tour/consent.ts'
@@ -20,12 +20,14 @@ const watchdog = setTimeout(() => {
 
 const started = performance.now()
 const demo = await startDemo()
-const reporter = new Reporter(['juno', 'bankly', 'bs2', 'bs2Banking'])
+const reporter = new Reporter(['juno', 'bankly', 'bs2', 'bs2Banking', ...pixProviders])
 try {
 	printIntro(demo)
 	// The four providers run at the same time (each has its own manager, clients and server);
 	// each one's steps run in order.
 	await Promise.all([junoTour(demo), banklyTour(demo), bs2Tour(demo), bs2BankingTour(demo)])
+	// Then the six Pix providers, side by side: short tours, run after the timed ones so as not to skew their clocks.
+	await Promise.all(pixProviders.map((provider) => pixTour(demo, provider)))
 	printSummary(demo)
 } finally {
 	await demo.close()
@@ -110,7 +112,25 @@ async function bs2BankingTour({ tours: { bs2Banking }, bs2Banking: server }: Dem
 	)
 }
 
+/** The Pix providers: the preset's documented request reaches an imitation that checks it (mutual TLS, where the credentials go, scope, body format). */
+async function pixTour({ tours }: Demo, provider: (typeof pixProviders)[number]): Promise<void> {
+	const tour = tours[provider]
+	await reporter.step(provider, 1, 'burst of 40 concurrent requests (20 axios + 20 ky) -> exactly 1 token request the imitation accepts', (expect) =>
+		burst(tour, expect, { requests: 40 }),
+	)
+	await reporter.step(provider, 2, 'the API revokes the token; 10 requests -> a 401 each, one retry each, 1 token request', (expect) => forced401(tour, expect, { requests: 10 }))
+}
+
 function printIntro(demo: Demo): void {
+	// How each Pix imitation reads a token request, from the provider's documentation.
+	const PIX_INTRO: Record<(typeof pixProviders)[number], string> = {
+		inter: 'mutual TLS (PEM); client_id + client_secret + scope in the form body; 60-minute tokens',
+		itau: 'mutual TLS (PKCS#12); client_id + client_secret in the form body; 5-minute tokens',
+		santander: 'mutual TLS (PKCS#12); grant_type in the query string, client_id + client_secret in the body',
+		bancoDoBrasil: 'Basic id:secret + scope; the API wants gw-dev-app-key on every call (bancoDoBrasilApi)',
+		sicoob: 'mutual TLS, public client: client_id + scope, no secret; the API wants a client_id header (sicoobApi)',
+		efi: 'mutual TLS (PKCS#12); Basic id:secret; {"grant_type":"client_credentials"} as JSON',
+	}
 	const { juno, bankly, bs2, bs2Banking } = servers
 	const entries: Array<[string, string, string]> = [
 		[
@@ -125,11 +145,12 @@ function printIntro(demo: Demo): void {
 			`Basic auth + scope; ${bs2.lifetimeSeconds} s tokens; a new token retires the previous one; more than ${bs2.throttle.limit} tokens in ${bs2.throttle.window / 1000} s -> 429`,
 		],
 		['bs2Banking', demo.bs2Banking.authorizeUrl, `consent (login + SMS code) -> code; ${bs2Banking.lifetimeSeconds} s tokens; refresh tokens rotated; scope required on refresh`],
+		...pixProviders.map((provider): [string, string, string] => [provider, demo.pix[provider].tokenUrl, PIX_INTRO[provider]]),
 		['api', demo.api.origin, 'the resources: 401 for a missing, unknown, expired, revoked or replaced token'],
 	]
-	console.log('tokenwarden demo: local imitations of four providers and an API, on 127.0.0.1\n')
-	for (const [name, url, what] of entries) console.log(`  ${name.padEnd(10)}  ${url}\n  ${''.padEnd(10)}  ${what}`)
-	console.log('\nLifetimes and rate windows are scaled down to seconds (demo/config.ts). The four tours run side by side.\n')
+	console.log(`tokenwarden demo: local imitations of ${4 + pixProviders.length} providers and an API, on 127.0.0.1\n`)
+	for (const [name, url, what] of entries) console.log(`  ${name.padEnd(13)}  ${url}\n  ${''.padEnd(13)}  ${what}`)
+	console.log('\nLifetimes and rate windows are scaled down to seconds (demo/config.ts). The tours run side by side.\n')
 }
 
 function printSummary(demo: Demo): void {

@@ -25,7 +25,7 @@ const PACKAGES = readdirSync(join(root, 'packages')).filter((name) => {
 	const manifest = join(root, 'packages', name, 'package.json')
 	return existsSync(manifest) && !(JSON.parse(readFileSync(manifest, 'utf8')) as { private?: boolean }).private
 })
-/** Installed next to the tarballs from the registry: the HTTP clients (peers) and nock (optional peer of core/testing). */
+/** Installed next to the tarballs from the registry: the HTTP clients (peers) and nock (optional peer of @tokenwarden/testing). */
 const REGISTRY_PACKAGES = ['axios', 'ky', 'nock']
 
 const started = performance.now()

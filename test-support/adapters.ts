@@ -1,5 +1,5 @@
 // Shared by the tests of @tokenwarden/axios, @tokenwarden/ky and @tokenwarden/fetch: the real manager against the mock
-// token endpoint of @tokenwarden/core/testing, nock API endpoints, loopback servers for redirects,
+// token endpoint of @tokenwarden/testing, nock API endpoints, loopback servers for redirects,
 // and the scenarios both adapters must pass. Each package describes its client once (test/driver.ts)
 // and names every test itself, so a failure says which adapter broke; the test body says only what
 // is particular to that client.
@@ -10,7 +10,7 @@ import nock from 'nock'
 import { afterEach, beforeEach, expect } from 'vitest'
 import { ConsentRequiredError, createTokenManager, OAuthError, type TokenManager, type TokenManagerOptions } from '@tokenwarden/core'
 import type { AdapterOptions, RequestTokenOptions, ResponseView } from '@tokenwarden/core/adapter'
-import { type MockTokenEndpoint, mockTokenEndpoint } from '@tokenwarden/core/testing'
+import { type MockTokenEndpoint, mockTokenEndpoint } from '@tokenwarden/testing'
 
 export const API = 'https://api.example.com'
 const TOKEN_URL = 'https://auth.example.com/oauth/token'

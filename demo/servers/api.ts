@@ -11,7 +11,14 @@ interface Route {
 	scope?: string
 	/** Only tokens issued to an account holder (authorization code flow). */
 	holder?: boolean
+	/** A query parameter every request needs besides the token (Banco do Brasil's developer application key). */
+	query?: readonly [string, string]
+	/** A header every request needs besides the token (Sicoob's client_id). */
+	header?: readonly [string, string]
 }
+
+/** The application key and client id the Pix routes expect (what bancoDoBrasilApi / sicoobApi put on requests). */
+export const PIX_API_REQUIREMENTS = { bancoDoBrasilAppKey: 'demo-bb-developer-key', sicoobClientId: 'demo-sicoob-client' } as const
 
 const ROUTES: Record<string, Route> = {
 	'/juno/charges': { provider: 'juno' },
@@ -19,6 +26,12 @@ const ROUTES: Record<string, Route> = {
 	'/bankly/documents': { provider: 'bankly', scope: 'kyc.document.read' },
 	'/bs2/cob': { provider: 'bs2', scope: 'cob.read' },
 	'/bs2-banking/saldo': { provider: 'bs2Banking', scope: 'saldo.read', holder: true },
+	'/inter/cobv': { provider: 'inter', scope: 'cobv.read' },
+	'/itau/cob': { provider: 'itau' },
+	'/santander/cob': { provider: 'santander' },
+	'/bb/cob': { provider: 'bancoDoBrasil', scope: 'cob.read', query: ['gw-dev-app-key', PIX_API_REQUIREMENTS.bancoDoBrasilAppKey] },
+	'/sicoob/cob': { provider: 'sicoob', scope: 'cob.read', header: ['client_id', PIX_API_REQUIREMENTS.sicoobClientId] },
+	'/efi/cob': { provider: 'efi' },
 }
 
 /** Header with which the tour tags each logical request; the adapter's retry carries the same one. */
@@ -62,6 +75,9 @@ export async function startApi(registry: TokenRegistry): Promise<ApiServer> {
 		let seen = schemes.get(route.provider)
 		if (seen === undefined) schemes.set(route.provider, (seen = new Set()))
 		seen.add(scheme)
+
+		if (route.query && url.searchParams.get(route.query[0]) !== route.query[1]) return answer(400, { error: 'bad_request', missing: `query parameter ${route.query[0]}` })
+		if (route.header && request.headers[route.header[0]] !== route.header[1]) return answer(400, { error: 'bad_request', missing: `header ${route.header[0]}` })
 
 		const check = registry.check(accessToken, route.provider)
 		if (!check.ok) {

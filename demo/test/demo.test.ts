@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { credentials, holder } from '../config.ts'
+import { credentials, holder, pixProviders } from '../config.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 /** The packages the demo imports by name, in build order. */
@@ -65,13 +65,13 @@ describe('pnpm demo', () => {
 
 	it('ends with a summary row per provider', () => {
 		const summary = result.output.slice(result.output.indexOf('\nSummary'))
-		for (const provider of ['juno', 'bankly', 'bs2', 'bs2Banking']) {
+		for (const provider of ['juno', 'bankly', 'bs2', 'bs2Banking', ...pixProviders]) {
 			expect(summary).toMatch(new RegExp(`^${provider} +\\d+ +\\d+ +\\d+ +0 +[\\d.]+ +[\\d.]+$`, 'm'))
 		}
 	})
 
 	it('prints no client secret or holder password', () => {
-		for (const { clientSecret } of Object.values(credentials)) expect(result.output).not.toContain(clientSecret)
+		for (const client of Object.values(credentials)) if ('clientSecret' in client) expect(result.output).not.toContain(client.clientSecret)
 		expect(result.output).not.toContain(holder.password)
 	})
 })

@@ -7,7 +7,7 @@ const modules: Modules = {
 	core: require('@tokenwarden/core'),
 	adapter: require('@tokenwarden/core/adapter'),
 	providers: require('@tokenwarden/core/providers'),
-	testing: require('@tokenwarden/core/testing'),
+	testing: require('@tokenwarden/testing'),
 	axiosAdapter: require('@tokenwarden/axios'),
 	kyAdapter: require('@tokenwarden/ky'),
 	redis: require('@tokenwarden/redis'),

@@ -1,5 +1,6 @@
 import { createPrivateKey, createSecretKey, type KeyObject, randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
+import { type BasicCredentials, formEncode } from './redaction.js'
 import type { ClientAuthenticator } from './token-endpoint.js'
 import type { Clock, PrivateKeyInput, TokenManagerOptions } from './types/options.js'
 
@@ -12,11 +13,8 @@ export interface ClientAuthentication {
 	authenticate: ClientAuthenticator
 	/** Strings to mask wherever response text is quoted. */
 	secrets: string[]
-}
-
-/** `application/x-www-form-urlencoded` encoding of one value, as RFC 6749 §2.3.1 asks before base64 for Basic. */
-function formEncode(value: string): string {
-	return new URLSearchParams({ v: value }).toString().slice(2)
+	/** With a client secret: the id and secret whose Basic forms (both encodings) are masked too. */
+	basic?: BasicCredentials | undefined
 }
 
 /** Builds the authenticator once, at manager creation: key parsing and header encoding stay off the request path. */
@@ -29,6 +27,7 @@ export function createClientAuthentication(options: TokenManagerOptions, clock: 
 			const header = `Basic ${credentials}`
 			return {
 				secrets: [options.clientSecret as string, credentials],
+				basic: { clientId, clientSecret: options.clientSecret as string },
 				authenticate: (_body, headers) => headers.set('authorization', header),
 			}
 		}
@@ -36,6 +35,7 @@ export function createClientAuthentication(options: TokenManagerOptions, clock: 
 			const secret = options.clientSecret as string
 			return {
 				secrets: [secret],
+				basic: { clientId, clientSecret: secret },
 				authenticate: (body) => {
 					body.set('client_id', clientId)
 					body.set('client_secret', secret)
@@ -49,7 +49,7 @@ export function createClientAuthentication(options: TokenManagerOptions, clock: 
 			if (!HMAC_ALGORITHMS.includes(algorithm)) {
 				throw new TypeError(`tokenwarden: algorithm ${String(algorithm)} is not supported for client_secret_jwt (use one of ${HMAC_ALGORITHMS.join(', ')})`)
 			}
-			return { secrets: [secret], authenticate: assertionAuthenticator(options, clock, key, algorithm, undefined) }
+			return { secrets: [secret], basic: { clientId, clientSecret: secret }, authenticate: assertionAuthenticator(options, clock, key, algorithm, undefined) }
 		}
 		case 'private_key_jwt': {
 			if (options.clientAuth !== 'private_key_jwt') throw new TypeError('unreachable')

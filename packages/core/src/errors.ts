@@ -64,12 +64,22 @@ export class TokenEndpointError extends TokenWardenError {
 	readonly attempts: number
 	/** The `Retry-After` the server asked for, in ms, when it was longer than the manager will wait. */
 	readonly retryAfter: number | undefined
+	/**
+	 * True when the response's status line arrived before the failure (the body was cut off, reset or
+	 * undecodable): the server has processed the request, so a request that spends what it sends (a
+	 * rotating refresh token, a code) must not be repeated. Absent when unknown.
+	 */
+	readonly serverMayHaveActed: boolean | undefined
 
-	constructor(message: string, fields: { status?: number | undefined; attempts: number; retryAfter?: number | undefined; cause?: unknown }) {
+	constructor(
+		message: string,
+		fields: { status?: number | undefined; attempts: number; retryAfter?: number | undefined; serverMayHaveActed?: boolean | undefined; cause?: unknown },
+	) {
 		super(message, fields.cause === undefined ? undefined : { cause: fields.cause })
 		this.status = fields.status
 		this.attempts = fields.attempts
 		this.retryAfter = fields.retryAfter
+		this.serverMayHaveActed = fields.serverMayHaveActed
 	}
 }
 
@@ -83,6 +93,8 @@ export type InvalidTokenResponseReason =
 	| 'invalid_expires_in'
 	| 'expired_on_arrival'
 	| 'invalid_refresh_token'
+	| 'invalid_access_token'
+	| 'too_large'
 
 /** A 2xx response that is not a usable token response ([RFC 6749 §5.1](https://www.rfc-editor.org/rfc/rfc6749#section-5.1)). */
 export class InvalidTokenResponseError extends TokenWardenError {

@@ -19,6 +19,12 @@ export function createEmitter(onEvent: ((event: TokenWardenEvent) => void) | und
 function log(logger: Logger, event: TokenWardenEvent): void {
 	switch (event.type) {
 		case 'token':
+			if (event.shortLifetime !== undefined) {
+				logger.warn('tokenwarden: the token endpoint gave a token less than a second to live; it is kept for one second', {
+					key: event.key,
+					shortLifetime: event.shortLifetime,
+				})
+			}
 			logger.debug('tokenwarden: token obtained', {
 				key: event.key,
 				grantType: event.grantType,

@@ -4,6 +4,12 @@ import type { ExpirySource } from './types/events.js'
 
 /** Longest lifetime accepted from `expires_in`: anything beyond a year is taken as a server bug. */
 const MAX_LIFETIME_MS = 366 * 24 * 60 * 60 * 1000
+/**
+ * Shortest lifetime a token is kept for. A server that says `expires_in: 0.001` would otherwise have
+ * every call request a new token: such a token is handed to the callers that waited for it and kept
+ * for this long (reported as `shortLifetime` on the `token` event), never re-requested on every call.
+ */
+export const MIN_LIFETIME_MS = 1000
 
 export interface ExpiryInput {
 	accessToken: string
@@ -14,6 +20,8 @@ export interface ExpiryInput {
 	dateHeader: string | null
 	defaultLifetime: number
 	status: number
+	/** Masks secrets in server values quoted in errors. */
+	redact?: ((text: string, maxLength?: number) => string) | undefined
 }
 
 export interface Expiry {
@@ -21,6 +29,8 @@ export interface Expiry {
 	source: ExpirySource
 	/** Local clock minus issuer clock, ms. */
 	clockSkew: number
+	/** The lifetime the server gave, in ms, when it was below {@link MIN_LIFETIME_MS} and `expiresAt` was moved to the floor. */
+	shortLifetime?: number | undefined
 }
 
 /**
@@ -78,15 +88,28 @@ function parseExpiresIn(input: ExpiryInput, clockSkew: number): number {
 		if (Number.isFinite(at)) return at + clockSkew
 	}
 	if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0 || seconds * 1000 > MAX_LIFETIME_MS) {
-		throw new InvalidTokenResponseError(`Token response has an unusable expires_in (${describe(value)}): expected positive seconds up to one year or an ISO-8601 timestamp`, {
-			reason: 'invalid_expires_in',
-			status: input.status,
-		})
+		throw new InvalidTokenResponseError(
+			`Token response has an unusable expires_in (${describe(value, input.redact)}): expected positive seconds up to one year or an ISO-8601 timestamp`,
+			{
+				reason: 'invalid_expires_in',
+				status: input.status,
+			},
+		)
 	}
 	return input.receivedAt + seconds * 1000
 }
 
 function checkArrival(expiry: Expiry, input: ExpiryInput): Expiry {
+	return floorLifetime(checkRange(expiry, input), input.receivedAt)
+}
+
+function floorLifetime(expiry: Expiry, receivedAt: number): Expiry {
+	const lifetime = expiry.expiresAt - receivedAt
+	if (lifetime >= MIN_LIFETIME_MS) return expiry
+	return { ...expiry, expiresAt: receivedAt + MIN_LIFETIME_MS, shortLifetime: lifetime }
+}
+
+function checkRange(expiry: Expiry, input: ExpiryInput): Expiry {
 	if (expiry.expiresAt <= input.receivedAt) {
 		throw new InvalidTokenResponseError(
 			`Token response carries a token that had already expired on arrival (${expiry.source}, ${Math.round((input.receivedAt - expiry.expiresAt) / 1000)} s ago)`,
@@ -102,9 +125,9 @@ function checkArrival(expiry: Expiry, input: ExpiryInput): Expiry {
 	return expiry
 }
 
-/** Type and, for short non-secret values, the value itself. */
-function describe(value: unknown): string {
+/** Type and, for short values, the value itself, masked (a server may echo a secret anywhere). */
+function describe(value: unknown, redact: ExpiryInput['redact'] = (text) => text): string {
 	if (typeof value === 'number') return String(value)
-	if (typeof value === 'string') return value.length <= 40 ? JSON.stringify(value) : `a string of ${value.length} characters`
+	if (typeof value === 'string') return value.length <= 40 ? JSON.stringify(redact(value, 40)) : `a string of ${value.length} characters`
 	return typeof value
 }

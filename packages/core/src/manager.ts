@@ -14,7 +14,8 @@ import { revokeToken } from './revocation.js'
 import { formatScope, normaliseScope } from './scope.js'
 import { SingleFlight } from './single-flight.js'
 import { createTransport } from './tls.js'
-import { maskAll, requestToken, type TokenEndpointContext } from './token-endpoint.js'
+import { createRedactor } from './redaction.js'
+import { requestToken, type TokenEndpointContext } from './token-endpoint.js'
 import { rescuedRefreshToken, type TokenResponse } from './token-response.js'
 import type { TokenManagerOptions } from './types/options.js'
 import type { StoredTokenSet } from './types/store.js'
@@ -112,7 +113,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	const emit = createEmitter(options.onEvent, options.logger)
 	const authentication = createClientAuthentication(options, clock)
 	const transport = createTransport(options.tls)
-	const redact = (text: string) => maskAll(text, authentication.secrets)
+	const redact = createRedactor(authentication.secrets, authentication.basic)
 	const retry = resolveRetry(options.retry)
 	const queue = new PQueue({
 		concurrency: config.concurrency,
@@ -128,6 +129,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		defaultLifetime: config.defaultLifetime,
 		onRetry: emit,
 		redact,
+		maxResponseBytes: config.maxResponseBytes,
 	}
 	// A lock holder may spend a whole request with its retries; wait that long before going it alone.
 	const lockWait = config.timeout * (retry.limit + 1) + retry.maxDelay
@@ -295,6 +297,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			expiresAt: entry.expiresAt,
 			expirySource: response.source,
 			clockSkew: response.clockSkew,
+			...(response.shortLifetime !== undefined && { shortLifetime: response.shortLifetime }),
 			subject: target.subject,
 		})
 		return token
@@ -310,7 +313,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 				const again = await store.get(target.key)
 				if (usable(again, target, replacing)) return adopt(target, again)
 			}
-			const params: Record<string, string> = { ...options.tokenParams, grant_type: 'client_credentials' }
+			const params: Record<string, string> = { ...config.tokenParams, grant_type: 'client_credentials' }
 			if (target.scope.length > 0) params.scope = formatScope(target.scope)
 			const requestedAt = clock.now()
 			const response = await requestToken(endpoint, tokenUrl, params)
@@ -432,7 +435,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		if (grant.refreshExpiresAt !== undefined && clock.now() >= grant.refreshExpiresAt) {
 			return await consentRequired(subject, 'refresh_token_expired')
 		}
-		const params: Record<string, string> = { ...options.tokenParams, grant_type: 'refresh_token', refresh_token: grant.refreshToken }
+		const params: Record<string, string> = { ...config.tokenParams, grant_type: 'refresh_token', refresh_token: grant.refreshToken }
 		const scope = target.scope.length > 0 ? target.scope : [...(grant.scope ?? [])]
 		if (config.scopeOnRefresh && scope.length > 0) params.scope = formatScope(scope)
 		let response: TokenResponse
@@ -541,7 +544,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			const redirectUri = redirectUriOf(request.redirectUri, 'exchangeCode')
 			return withGrant(subject, async () => {
 				const requestedAt = clock.now()
-				const params: Record<string, string> = { ...options.tokenParams, grant_type: 'authorization_code', code: request.code, redirect_uri: redirectUri }
+				const params: Record<string, string> = { ...config.tokenParams, grant_type: 'authorization_code', code: request.code, redirect_uri: redirectUri }
 				if (request.codeVerifier !== undefined) params.code_verifier = request.codeVerifier
 				const lock = await store.lock(grantKey(tokenUrl, clientId, subject))
 				try {

@@ -1,6 +1,7 @@
 import { StoreFullError } from './errors.js'
 import type { Clock } from './types/options.js'
 import type { StoredTokenSet, StoreSetOptions, TokenStore } from './types/store.js'
+import { integer, methods, plainObject } from './validators.js'
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -27,8 +28,10 @@ interface Slot {
  * until a set expires or is deleted (`logout`, `revoke`).
  */
 export function memoryStore(options: MemoryStoreOptions = {}): TokenStore {
-	const maxEntries = positiveInteger(options.maxEntries ?? 10_000, 'maxEntries')
-	const maxRefreshEntries = positiveInteger(options.maxRefreshEntries ?? 100_000, 'maxRefreshEntries')
+	plainObject(options, 'memoryStore options', ['maxEntries', 'maxRefreshEntries', 'clock'])
+	const maxEntries = integer(options.maxEntries ?? 10_000, 'memoryStore maxEntries', { min: 1 })
+	const maxRefreshEntries = integer(options.maxRefreshEntries ?? 100_000, 'memoryStore maxRefreshEntries', { min: 1 })
+	if (options.clock !== undefined) methods(options.clock, 'memoryStore clock', ['now'], 'an object with now()')
 	const now = options.clock ? () => options.clock!.now() : () => Date.now()
 	const accessEntries = new Map<string, Slot>()
 	const refreshEntries = new Map<string, Slot>()
@@ -91,9 +94,4 @@ export function memoryStore(options: MemoryStoreOptions = {}): TokenStore {
 
 function purgeExpired(map: Map<string, Slot>, at: number): void {
 	for (const [key, slot] of map) if (slot.expiresAt <= at) map.delete(key)
-}
-
-function positiveInteger(value: number, name: string): number {
-	if (!Number.isInteger(value) || value < 1) throw new TypeError(`tokenwarden: memoryStore ${name} must be a positive integer`)
-	return value
 }

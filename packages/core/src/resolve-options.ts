@@ -1,5 +1,22 @@
 import { normaliseScope } from './scope.js'
 import type { ClientAuthMethod, Clock, FetchLike, TokenManagerOptions } from './types/options.js'
+import {
+	boolean,
+	bytesOrString,
+	duration,
+	func,
+	httpUrl,
+	integer,
+	invalid,
+	isPlainObject,
+	knownKeys,
+	methods,
+	nonEmptyString,
+	oneOf,
+	plainObject,
+	scopeValue,
+	stringRecord,
+} from './validators.js'
 
 const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
 	'client_secret_basic',
@@ -23,7 +40,51 @@ export const DEFAULTS = {
 	timeout: 10_000,
 	concurrency: 4,
 	consentWarning: 3 * 24 * 60 * 60 * 1000,
+	maxResponseBytes: 64 * 1024,
 } as const
+
+/** Most `maxResponseBytes` accepted: a token response is a few kilobytes; 64 MiB is already generous. */
+export const MAX_RESPONSE_BYTES_LIMIT = 64 * 1024 * 1024
+/** Longest refresh-token lifetime accepted (it is a lifetime, not a timer: 30-day refresh tokens exist). */
+const MAX_REFRESH_TOKEN_LIFETIME = 366 * 24 * 60 * 60 * 1000
+/** Retries beyond this are a mistake (an unset `Number(process.env.X)` is NaN; a huge one is a hang). */
+const MAX_RETRIES = 100
+
+/** Every option {@link createTokenManager} knows, for every `clientAuth`: anything else is a typo. */
+export const OPTION_NAMES = [
+	'tokenUrl',
+	'clientId',
+	'clientSecret',
+	'clientAuth',
+	'scope',
+	'refreshAhead',
+	'expiryMargin',
+	'defaultLifetime',
+	'timeout',
+	'retry',
+	'rateLimit',
+	'concurrency',
+	'store',
+	'fetch',
+	'clock',
+	'onEvent',
+	'logger',
+	'tokenParams',
+	'tls',
+	'authorizeUrl',
+	'redirectUri',
+	'refreshTokenLifetime',
+	'consentWarning',
+	'scopeOnRefresh',
+	'revocationUrl',
+	'maxScopes',
+	'maxResponseBytes',
+	'basicAuthEncoding',
+	'algorithm',
+	'assertionAudience',
+	'privateKey',
+	'keyId',
+] as const
 
 export const systemClock: Clock = {
 	now: () => Date.now(),
@@ -46,110 +107,123 @@ export interface ResolvedOptions {
 	refreshTokenLifetime: number | undefined
 	scopeOnRefresh: boolean
 	maxScopes: number
+	/** Byte cap on every token-endpoint and revocation response body, counted after decompression. */
+	maxResponseBytes: number
+	/** Extra form parameters, `undefined` entries dropped. */
+	tokenParams: Readonly<Record<string, string>>
 	clock: Clock
 	fetch: FetchLike
 }
 
-/** Checks options at the boundary: a mistake is a TypeError at creation, not a failed request later. */
+/**
+ * Checks every option at the boundary with the shared {@link ./validators.ts} validators: a mistake is a
+ * TypeError at creation naming the option (`tokenwarden: expected <option> to be …, got …`), not a
+ * failed request later. `undefined` means "not given" for every optional option; `null` never does.
+ */
 export function resolveOptions(options: TokenManagerOptions): ResolvedOptions {
-	if (typeof options !== 'object' || options === null) fail('options must be an object')
-	const tokenUrl = endpoint(options.tokenUrl, 'tokenUrl')
-	if (options.authorizeUrl !== undefined) endpoint(options.authorizeUrl, 'authorizeUrl')
-	if (options.revocationUrl !== undefined) endpoint(options.revocationUrl, 'revocationUrl')
-	if (typeof options.clientId !== 'string' || options.clientId === '') fail('clientId must be a non-empty string')
-	const clientAuth = options.clientAuth ?? 'client_secret_basic'
-	if (!CLIENT_AUTH_METHODS.includes(clientAuth)) fail(`clientAuth must be one of ${CLIENT_AUTH_METHODS.join(', ')}`)
+	if (!isPlainObject(options)) invalid('options', 'an object', options)
+	knownKeys(options, OPTION_NAMES, undefined)
+	const given = options as Partial<Record<(typeof OPTION_NAMES)[number], unknown>>
+	const tokenUrl = httpUrl(given.tokenUrl, 'tokenUrl')
+	if (given.authorizeUrl !== undefined) httpUrl(given.authorizeUrl, 'authorizeUrl')
+	if (given.revocationUrl !== undefined) httpUrl(given.revocationUrl, 'revocationUrl')
+	if (given.redirectUri !== undefined) nonEmptyString(given.redirectUri, 'redirectUri')
+	const clientId = nonEmptyString(given.clientId, 'clientId')
+	const clientAuth = given.clientAuth === undefined ? 'client_secret_basic' : oneOf(given.clientAuth, 'clientAuth', CLIENT_AUTH_METHODS)
 	const needsSecret = clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post' || clientAuth === 'client_secret_jwt'
-	if (needsSecret && (typeof options.clientSecret !== 'string' || options.clientSecret === '')) {
-		fail(`clientSecret must be a non-empty string for ${clientAuth}`)
+	if (needsSecret && (typeof given.clientSecret !== 'string' || given.clientSecret === '')) {
+		invalid('clientSecret', `a non-empty string for ${clientAuth}`, given.clientSecret, { secret: true })
 	}
-	if (!needsSecret && options.clientSecret !== undefined) fail(`clientSecret is not used with ${clientAuth}; remove it`)
-	const basicAuthEncoding = 'basicAuthEncoding' in options ? options.basicAuthEncoding : undefined
-	if (basicAuthEncoding !== undefined && basicAuthEncoding !== 'form-urlencoded' && basicAuthEncoding !== 'raw') {
-		fail(`basicAuthEncoding must be 'form-urlencoded' or 'raw'`)
+	if (!needsSecret && given.clientSecret !== undefined)
+		invalid('clientSecret', `absent with ${clientAuth} (clientSecret is not used with ${clientAuth}; remove it)`, given.clientSecret, { secret: true })
+	const basicAuthEncoding = given.basicAuthEncoding === undefined ? undefined : oneOf(given.basicAuthEncoding, 'basicAuthEncoding', ['form-urlencoded', 'raw'])
+	if (basicAuthEncoding === 'raw' && clientId.includes(':')) invalid('clientId', 'free of ":" with basicAuthEncoding raw (RFC 7617)', clientId)
+	if (given.algorithm !== undefined) nonEmptyString(given.algorithm, 'algorithm')
+	if (given.keyId !== undefined) nonEmptyString(given.keyId, 'keyId')
+	if (given.assertionAudience !== undefined) nonEmptyString(given.assertionAudience, 'assertionAudience')
+	if (clientAuth === 'private_key_jwt' && (given.privateKey === undefined || given.privateKey === null || given.privateKey === '')) {
+		invalid('privateKey', 'a private JWK, a PEM string or a KeyObject (privateKey is required for private_key_jwt)', given.privateKey, { secret: true })
 	}
-	if (basicAuthEncoding === 'raw' && options.clientId.includes(':')) fail('clientId must not contain ":" with basicAuthEncoding raw (RFC 7617)')
-	if (clientAuth === 'private_key_jwt' && !('privateKey' in options && options.privateKey)) fail('privateKey is required for private_key_jwt')
-	if ((clientAuth === 'tls_client_auth' || clientAuth === 'self_signed_tls_client_auth') && !options.tls) {
-		fail(`tls (client certificate) is required for ${clientAuth}`)
+	if (given.tls !== undefined) checkTls(given.tls)
+	if ((clientAuth === 'tls_client_auth' || clientAuth === 'self_signed_tls_client_auth') && given.tls === undefined) {
+		invalid('tls', `a client certificate for ${clientAuth} (tls (client certificate) is required)`, given.tls)
 	}
-	if (options.scope !== undefined && typeof options.scope !== 'string' && !Array.isArray(options.scope)) {
-		fail('scope must be a space-separated string or an array of strings')
+	const scopeOption = given.scope === undefined ? undefined : scopeValue(given.scope, 'scope')
+	if (given.fetch !== undefined) func(given.fetch, 'fetch')
+	if (given.fetch !== undefined && given.tls !== undefined) {
+		invalid(
+			'fetch',
+			'absent when tls is given (give tls or fetch, not both: with tls the manager uses its own mutual TLS fetch; createMtlsAgents builds one for other uses)',
+			given.fetch,
+		)
 	}
-	if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch must be a function')
-	if (options.fetch !== undefined && options.tls !== undefined) {
-		fail('give tls or fetch, not both: with tls the manager uses its own mutual TLS fetch (createMtlsAgents builds one for other uses)')
+	if (given.onEvent !== undefined) func(given.onEvent, 'onEvent')
+	if (given.logger !== undefined) methods(given.logger, 'logger', ['debug', 'info', 'warn', 'error'], 'a console-compatible logger')
+	if (given.store !== undefined) {
+		const store = methods<Record<string, unknown>>(given.store, 'store', ['get', 'set', 'delete', 'compareAndDelete'], 'a TokenStore')
+		if (store.lock !== undefined) func(store.lock, 'store.lock')
 	}
-	if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent must be a function')
-	if (options.logger !== undefined) {
-		for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-			if (typeof options.logger[level] !== 'function') fail(`logger.${level} must be a function`)
-		}
+	const clock = given.clock === undefined ? systemClock : methods<Clock>(given.clock, 'clock', ['now', 'setTimeout', 'clearTimeout'], 'a clock { now, setTimeout, clearTimeout }')
+	if (given.rateLimit !== undefined) {
+		const rateLimit = plainObject(given.rateLimit, 'rateLimit', ['limit', 'interval'], 'an object { limit, interval }')
+		integer(rateLimit.limit, 'rateLimit.limit', { min: 1 })
+		duration(rateLimit.interval, 'rateLimit.interval', { min: 1 })
 	}
-	const store = options.store
-	if (store !== undefined) {
-		for (const method of ['get', 'set', 'delete', 'compareAndDelete'] as const) {
-			if (typeof store[method] !== 'function') fail(`store.${method} must be a function (see the TokenStore interface)`)
-		}
-	}
-	if (options.rateLimit !== undefined) {
-		positiveInteger(options.rateLimit.limit, 'rateLimit.limit')
-		duration(options.rateLimit.interval, 'rateLimit.interval', 1)
-	}
-	const maxScopes = options.maxScopes === undefined ? Number.POSITIVE_INFINITY : positiveInteger(options.maxScopes, 'maxScopes')
-	const scope = checkScopeCount(normaliseScope(options.scope), maxScopes)
-	const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+	if (given.retry !== undefined) checkRetry(given.retry)
+	const tokenParams = given.tokenParams === undefined ? {} : stringRecord(given.tokenParams, 'tokenParams')
+	const maxScopes = given.maxScopes === undefined ? Number.POSITIVE_INFINITY : integer(given.maxScopes, 'maxScopes', { min: 1 })
+	const scope = checkScopeCount(normaliseScope(scopeOption), maxScopes)
+	const fetchImpl = (given.fetch as FetchLike | undefined) ?? ((input, init) => globalThis.fetch(input, init))
 	return {
 		tokenUrl,
-		clientId: options.clientId,
+		clientId,
 		clientAuth,
 		scope,
-		refreshAhead: duration(options.refreshAhead ?? DEFAULTS.refreshAhead, 'refreshAhead', 0),
-		expiryMargin: duration(options.expiryMargin ?? DEFAULTS.expiryMargin, 'expiryMargin', 0),
-		defaultLifetime: duration(options.defaultLifetime ?? DEFAULTS.defaultLifetime, 'defaultLifetime', 1),
-		timeout: duration(options.timeout ?? DEFAULTS.timeout, 'timeout', 1),
-		concurrency: positiveInteger(options.concurrency ?? DEFAULTS.concurrency, 'concurrency'),
-		consentWarning: duration(options.consentWarning ?? DEFAULTS.consentWarning, 'consentWarning', 0),
-		refreshTokenLifetime: options.refreshTokenLifetime === undefined ? undefined : duration(options.refreshTokenLifetime, 'refreshTokenLifetime', 1),
-		scopeOnRefresh: options.scopeOnRefresh ?? true,
+		refreshAhead: duration(given.refreshAhead ?? DEFAULTS.refreshAhead, 'refreshAhead'),
+		expiryMargin: duration(given.expiryMargin ?? DEFAULTS.expiryMargin, 'expiryMargin'),
+		defaultLifetime: duration(given.defaultLifetime ?? DEFAULTS.defaultLifetime, 'defaultLifetime', { min: 1 }),
+		timeout: duration(given.timeout ?? DEFAULTS.timeout, 'timeout', { min: 1 }),
+		concurrency: integer(given.concurrency ?? DEFAULTS.concurrency, 'concurrency', { min: 1 }),
+		consentWarning: duration(given.consentWarning ?? DEFAULTS.consentWarning, 'consentWarning'),
+		refreshTokenLifetime:
+			given.refreshTokenLifetime === undefined ? undefined : duration(given.refreshTokenLifetime, 'refreshTokenLifetime', { min: 1, max: MAX_REFRESH_TOKEN_LIFETIME }),
+		scopeOnRefresh: given.scopeOnRefresh === undefined ? true : boolean(given.scopeOnRefresh, 'scopeOnRefresh'),
 		maxScopes,
-		clock: options.clock ?? systemClock,
+		maxResponseBytes: integer(given.maxResponseBytes ?? DEFAULTS.maxResponseBytes, 'maxResponseBytes', { min: 1024, max: MAX_RESPONSE_BYTES_LIMIT }),
+		tokenParams,
+		clock,
 		fetch: fetchImpl,
 	}
 }
 
 /** Providers such as Bankly cap the scopes per token; asking for more would only earn an error from them. */
 export function checkScopeCount(scope: string[], maxScopes: number): string[] {
-	if (scope.length > maxScopes) fail(`at most ${maxScopes} scopes per token (maxScopes); got ${scope.length}`)
+	if (scope.length > maxScopes) throw new TypeError(`tokenwarden: expected at most ${maxScopes} scopes per token (maxScopes), got ${scope.length}`)
 	return scope
 }
 
-function fail(message: string): never {
-	throw new TypeError(`tokenwarden: ${message}`)
-}
-
-/** An absolute http(s) URL without credentials. Plain http is allowed (test servers) but reported: RFC 6749 §3.2 requires TLS. */
-function endpoint(value: unknown, name: string): string {
-	if (typeof value !== 'string' || value === '') fail(`${name} must be a URL string`)
-	let url: URL
-	try {
-		url = new URL(value)
-	} catch {
-		fail(`${name} is not a valid URL`)
+/** `retry`: a number of retries, `false`, or `{ limit, delay, maxDelay, maxRetryAfter }` (see {@link RetryOptions}). */
+function checkRetry(retry: unknown): void {
+	if (retry === false) return
+	if (typeof retry === 'number') {
+		integer(retry, 'retry', { min: 0, max: MAX_RETRIES })
+		return
 	}
-	if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`${name} must be an http(s) URL`)
-	if (url.username || url.password) fail(`${name} must not carry credentials`)
-	return value
-}
-
-function duration(value: unknown, name: string, min: number): number {
-	if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-		fail(`${name} must be a number of milliseconds${min > 0 ? ` of at least ${min}` : ' (0 or more)'}`)
+	const given = plainObject(retry, 'retry', ['limit', 'delay', 'maxDelay', 'maxRetryAfter'], 'a number of retries, false, or { limit, delay, maxDelay, maxRetryAfter }')
+	if (given.limit !== undefined) integer(given.limit, 'retry.limit', { min: 0, max: MAX_RETRIES })
+	for (const name of ['delay', 'maxDelay', 'maxRetryAfter'] as const) {
+		if (given[name] !== undefined) duration(given[name], `retry.${name}`)
 	}
-	return value
 }
 
-function positiveInteger(value: unknown, name: string): number {
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(`${name} must be a positive integer`)
-	return value
+/** `tls`: `{ cert, key, ca?, passphrase? }` or `{ pfx, passphrase?, ca? }` (or `{ ca }` alone); tls.ts checks the certificates themselves. */
+function checkTls(tls: unknown): void {
+	const given = plainObject(tls, 'tls', ['cert', 'key', 'pfx', 'passphrase', 'ca'], 'an object { cert, key, ca?, passphrase? } or { pfx, passphrase?, ca? }')
+	for (const name of ['cert', 'key'] as const) if (given[name] !== undefined) bytesOrString(given[name], `tls.${name}`)
+	// tls.pfx (bytes or a base64 string) is checked, and parsed, by tls.ts.
+	if (given.passphrase !== undefined && typeof given.passphrase !== 'string') invalid('tls.passphrase', 'a string', given.passphrase, { secret: true })
+	if (given.ca !== undefined) {
+		const list = Array.isArray(given.ca) ? given.ca : [given.ca]
+		list.forEach((entry, index) => bytesOrString(entry, Array.isArray(given.ca) ? `tls.ca[${index}]` : 'tls.ca'))
+	}
 }

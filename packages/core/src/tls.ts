@@ -37,7 +37,7 @@ const PEER_CLOSED_AFTER_HANDSHAKE = 'ERR_TLS_PEER_CLOSED_AFTER_HANDSHAKE'
 
 /**
  * Checks a client certificate configuration and builds the agents for it: `cert` + `key` (PEM), or
- * `pfx` (PKCS#12, a Buffer or a base64 string), with `passphrase` when the key is encrypted, and `ca`
+ * `pfx` (PKCS#12: a Buffer, a Uint8Array or a base64 string), with `passphrase` when the key is encrypted, and `ca`
  * to trust a private CA for the server (it replaces the system roots). `ca` alone trusts a private CA
  * without presenting a certificate.
  *
@@ -75,9 +75,12 @@ const MIN_RSA_BITS = 2048
 
 function checkTlsOptions(tls: TlsOptions, now: number): CheckedTls {
 	if (typeof tls !== 'object' || tls === null) throw new TypeError('tokenwarden: tls must be an object with cert and key, or pfx')
-	for (const name of ['cert', 'key', 'pfx'] as const) {
+	for (const name of ['cert', 'key'] as const) {
 		const value = tls[name]
 		if (value !== undefined && typeof value !== 'string' && !Buffer.isBuffer(value)) throw new TypeError(`tokenwarden: tls.${name} must be a string or a Buffer`)
+	}
+	if (tls.pfx !== undefined && typeof tls.pfx !== 'string' && !(tls.pfx instanceof Uint8Array)) {
+		throw new TypeError(`tokenwarden: expected tls.pfx to be PKCS#12 bytes (a Buffer or Uint8Array) or a base64 string, got ${describeType(tls.pfx)}`)
 	}
 	if (tls.passphrase !== undefined && typeof tls.passphrase !== 'string') throw new TypeError('tokenwarden: tls.passphrase must be a string')
 	const pem = tls.cert !== undefined || tls.key !== undefined
@@ -95,7 +98,7 @@ function checkTlsOptions(tls: TlsOptions, now: number): CheckedTls {
 		options.cert = tls.cert
 		options.key = tls.key as string | Buffer
 	}
-	if (tls.pfx !== undefined) options.pfx = typeof tls.pfx === 'string' ? Buffer.from(tls.pfx, 'base64') : tls.pfx
+	if (tls.pfx !== undefined) options.pfx = pfxBytes(tls.pfx)
 	if (tls.passphrase !== undefined) options.passphrase = tls.passphrase
 	let secureContext: SecureContext
 	try {
@@ -105,7 +108,10 @@ function checkTlsOptions(tls: TlsOptions, now: number): CheckedTls {
 		throw new TypeError(`tokenwarden: tls client certificate or key is unusable: ${describeTlsError(error, tls.pfx !== undefined, encrypted)}`)
 	}
 	if (tls.pfx !== undefined) {
-		leaf = certificateOf(secureContext)
+		const presented = certificateOf(secureContext)
+		// Node loads a PKCS#12 file that holds only CA certificates without a word; it would present nothing.
+		if (presented === null) throw new TypeError('tokenwarden: tls client certificate or key is unusable: tls.pfx holds no client certificate')
+		leaf = presented
 		if (leaf) checkCertificate(leaf, now)
 	}
 	const thumbprint = leaf && createHash('sha256').update(leaf.raw).digest('base64url')
@@ -150,21 +156,36 @@ function checkCertificate(certificate: X509Certificate, now: number): void {
  * The certificate a PKCS#12 context presents. Node has no public PKCS#12 parser; its secure context
  * has long exposed `getCertificate()` (DER). Without it the checks and the thumbprint are skipped.
  */
-function certificateOf(context: SecureContext): X509Certificate | undefined {
+function certificateOf(context: SecureContext): X509Certificate | null | undefined {
 	const native = (context as { context?: { getCertificate?: () => Buffer | null } }).context
-	const der = typeof native?.getCertificate === 'function' ? native.getCertificate() : null
-	return der ? new X509Certificate(der) : undefined
+	if (typeof native?.getCertificate !== 'function') return undefined
+	const der = native.getCertificate()
+	return der ? new X509Certificate(der) : null
+}
+
+/** PKCS#12 bytes as Node's TLS options take them: a base64 string decoded, a Uint8Array viewed as a Buffer (no copy). */
+function pfxBytes(pfx: string | Uint8Array): Buffer {
+	if (typeof pfx === 'string') return Buffer.from(pfx, 'base64')
+	return Buffer.isBuffer(pfx) ? pfx : Buffer.from(pfx.buffer, pfx.byteOffset, pfx.byteLength)
+}
+
+function describeType(value: unknown): string {
+	if (value === null) return 'null'
+	if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object'
+	return typeof value
 }
 
 /** OpenSSL's reason, without anything from the input. */
 function describeTlsError(error: unknown, pfx: boolean, encryptedKey: boolean): string {
 	const { code, message = '' } = error as { code?: string; message?: string }
 	if (/key values mismatch/i.test(message)) return 'the private key does not match the certificate'
+	if (pfx && /private key from PFX|no private key|PRIVATE_KEY/i.test(message)) return 'tls.pfx holds no private key (export it with the key, not with -nokeys)'
 	if (/bad decrypt|bad password|mac verify|interrupted or cancelled/i.test(message)) return 'wrong or missing passphrase'
 	// A wrong passphrase sometimes decrypts to bytes that pass the padding check and only then fail to
 	// parse: for an encrypted key, an unreadable result still means the passphrase.
 	if (encryptedKey) return 'wrong or missing passphrase'
-	if (/no start line|PEM|asn1|DECODER|unsupported/i.test(message)) return pfx ? 'tls.pfx is not a PKCS#12 file' : 'tls.key is not a PEM private key'
+	if (/no start line|PEM|asn1|DECODER|unsupported|not enough data|wrong tag|header too long/i.test(message))
+		return pfx ? 'tls.pfx is not a PKCS#12 file' : 'tls.key is not a PEM private key'
 	return code ?? 'invalid certificate or key'
 }
 

@@ -1,7 +1,9 @@
 import type PQueue from 'p-queue'
 import { InvalidTokenResponseError, TokenEndpointError, type TokenWardenError } from './errors.js'
+import { errorMessage, type Redactor, safeCause } from './redaction.js'
 import type { ResolvedRetry } from './retry.js'
 import { backoffDelay, parseRetryAfter } from './retry.js'
+import type { BodyReadOptions } from './body-reader.js'
 import { oauthErrorFrom, parseTokenResponse, readBody, type TokenResponse } from './token-response.js'
 import type { RetryEvent } from './types/events.js'
 import type { Clock, FetchLike } from './types/options.js'
@@ -20,7 +22,9 @@ export interface TokenEndpointContext {
 	defaultLifetime: number
 	onRetry: (event: RetryEvent) => void
 	/** Masks the client's own secrets. */
-	redact: (text: string) => string
+	redact: Redactor
+	/** Byte cap on every response body (`maxResponseBytes`). */
+	maxResponseBytes: number
 }
 
 /** Outcome of one attempt: a result, or a failure and whether it may be retried. */
@@ -41,7 +45,7 @@ export async function requestToken(
 	requestSecrets: readonly string[] = [],
 	{ onlyUnprocessed = false }: { onlyUnprocessed?: boolean } = {},
 ): Promise<TokenResponse> {
-	const redact = (text: string) => context.redact(maskAll(text, requestSecrets))
+	const redact = context.redact.with(requestSecrets)
 	for (let attempt = 1; ; attempt++) {
 		const outcome = await context.queue.add(() => attemptOnce(context, url, params, redact, attempt))
 		if (outcome.ok) return outcome.value
@@ -65,13 +69,7 @@ export async function requestToken(
 	}
 }
 
-async function attemptOnce(
-	context: TokenEndpointContext,
-	url: string,
-	params: Readonly<Record<string, string>>,
-	requestRedact: (text: string) => string,
-	attempt: number,
-): Promise<Attempt> {
+async function attemptOnce(context: TokenEndpointContext, url: string, params: Readonly<Record<string, string>>, requestRedact: Redactor, attempt: number): Promise<Attempt> {
 	const body = new URLSearchParams(params)
 	const headers = new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' })
 	try {
@@ -82,7 +80,7 @@ async function attemptOnce(
 	// What this attempt's authentication added (a fresh client assertion, the Basic credentials) is as
 	// secret as the rest: mask it too wherever the server quotes the request back.
 	const sent = [body.get('client_assertion') ?? '', headers.get('authorization')?.replace(/^\S+\s+/, '') ?? '']
-	const redact = (text: string) => requestRedact(maskAll(text, sent))
+	const redact = requestRedact.with(sent)
 	const controller = new AbortController()
 	const timer = context.clock.setTimeout(() => controller.abort(), context.timeout)
 	let response: Response
@@ -109,7 +107,7 @@ async function attemptOnce(
 				}),
 			}
 		}
-		const message = timedOut ? `Token request timed out after ${context.timeout} ms` : `Token request failed: ${redact(errorMessage(error))}`
+		const message = timedOut ? `Token request timed out after ${context.timeout} ms` : `Token request failed: ${redact.mask(errorMessage(error))}`
 		return {
 			ok: false,
 			retryable: true,
@@ -130,8 +128,9 @@ async function attemptOnce(
 				error: new TokenEndpointError(`Token endpoint answered HTTP ${response.status}`, { status: response.status, attempts: attempt }),
 			}
 		}
-		if (response.status < 200 || response.status >= 300) return { ok: false, retryable: false, error: await failure(response, redact, attempt) }
-		const json = await readBody(response, redact)
+		const reading = { redact, attempt, maxBytes: context.maxResponseBytes }
+		if (response.status < 200 || response.status >= 300) return { ok: false, retryable: false, error: await failure(response, reading) }
+		const json = await readBody(response, reading)
 		return {
 			ok: true,
 			value: parseTokenResponse(json, response, { receivedAt, defaultLifetime: context.defaultLifetime, redact }),
@@ -145,6 +144,9 @@ async function attemptOnce(
 				error: new TokenEndpointError(`Token request timed out after ${context.timeout} ms`, { attempts: attempt }),
 			}
 		}
+		// The body broke off after the status line: retried like a dropped connection, except for a
+		// request that spends what it sends (see `unprocessed`), since the server has acted on it.
+		if (error instanceof TokenEndpointError && error.serverMayHaveActed) return { ok: false, retryable: true, reason: 'network', error }
 		return { ok: false, retryable: false, error: error as Error }
 	} finally {
 		context.clock.clearTimeout(timer)
@@ -152,12 +154,15 @@ async function attemptOnce(
 }
 
 /** A 3xx or 4xx: an OAuth error when the body is one, else an HTTP failure. */
-async function failure(response: Response, redact: (text: string) => string, attempt: number): Promise<Error> {
+async function failure(response: Response, reading: BodyReadOptions): Promise<Error> {
+	const { redact, attempt } = reading
 	let body: Record<string, unknown> | undefined
 	let cause: unknown
 	try {
-		body = await readBody(response, redact)
+		body = await readBody(response, reading)
 	} catch (error) {
+		// Too large or unreadable: that error says so itself.
+		if (error instanceof TokenEndpointError) return error
 		cause = error
 	}
 	const oauthError = body && oauthErrorFrom(body, response.status, redact)
@@ -172,6 +177,7 @@ async function failure(response: Response, redact: (text: string) => string, att
 
 /** Failures after which the server has certainly not processed the request. */
 function unprocessed(outcome: Extract<Attempt, { retryable: true }>): boolean {
+	if (outcome.error.serverMayHaveActed) return false
 	if (outcome.reason === 'status') return outcome.status === 429 || outcome.status === 503
 	if (outcome.reason !== 'network') return false
 	const code = (outcome.error.cause as { code?: unknown } | undefined)?.code
@@ -182,23 +188,6 @@ function sleep(clock: Clock, ms: number): Promise<void> {
 	return new Promise((resolve) => clock.setTimeout(resolve, ms))
 }
 
-function errorMessage(error: unknown): string {
-	if (error instanceof Error) {
-		const cause = error.cause instanceof Error ? ` (${error.cause.message})` : ''
-		return `${error.message}${cause}`
-	}
-	return String(error)
-}
-
-/** Network errors can carry request details; keep only a masked name and message. */
-function safeCause(error: unknown, redact: (text: string) => string): Error {
-	const safe = new Error(redact(errorMessage(error)))
-	safe.name = error instanceof Error ? error.name : 'Error'
-	const code = (error as { code?: unknown; cause?: { code?: unknown } } | undefined)?.cause?.code ?? (error as { code?: unknown })?.code
-	if (typeof code === 'string') Object.assign(safe, { code })
-	return safe
-}
-
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_(GET|VERIFY)_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_OSSL_)/
 
 /** The TLS error code behind a failed fetch, if that is what it was. */
@@ -207,10 +196,4 @@ function tlsFailure(error: unknown): string | undefined {
 		if (typeof current.code === 'string' && TLS_CODES.test(current.code)) return current.code
 	}
 	return undefined
-}
-
-export function maskAll(text: string, secrets: readonly string[]): string {
-	let masked = text
-	for (const secret of secrets) if (secret.length >= 4) masked = masked.split(secret).join('[redacted]')
-	return masked
 }

@@ -1,6 +1,44 @@
+import { type BodyReadOptions, readCappedText } from './body-reader.js'
 import { InvalidTokenResponseError, OAuthError } from './errors.js'
 import { computeExpiry, type Expiry } from './expiry.js'
+import type { Redactor } from './redaction.js'
 import { parseGrantedScope } from './scope.js'
+
+/**
+ * Longest access token accepted, in characters. Real tokens are far shorter (a JWT with many claims is
+ * a few kilobytes); one this long would not fit the 16 KiB request-header limit of Node.js and most
+ * proxies, so it is a broken response, not a token.
+ */
+export const MAX_ACCESS_TOKEN_LENGTH = 12 * 1024
+
+/**
+ * Error codes of [RFC 6749 §5.2](https://www.rfc-editor.org/rfc/rfc6749#section-5.2) and its extensions
+ * (RFC 6750 §3.1, RFC 7009 §2.2.1, RFC 8628 §3.5, RFC 8707 §2, RFC 9449 §5): quoted as they are, since
+ * the manager acts on them; any other `error` value is server text and masked like the rest.
+ */
+const REGISTERED_ERRORS = new Set([
+	'invalid_request',
+	'invalid_client',
+	'invalid_grant',
+	'unauthorized_client',
+	'unsupported_grant_type',
+	'invalid_scope',
+	'access_denied',
+	'server_error',
+	'temporarily_unavailable',
+	'invalid_token',
+	'insufficient_scope',
+	'unsupported_token_type',
+	'authorization_pending',
+	'slow_down',
+	'expired_token',
+	'invalid_target',
+	'invalid_dpop_proof',
+	'use_dpop_nonce',
+	'consent_required',
+	'login_required',
+	'interaction_required',
+])
 
 /** A validated successful token response ([RFC 6749 §5.1](https://www.rfc-editor.org/rfc/rfc6749#section-5.1)). */
 export interface TokenResponse extends Expiry {
@@ -19,13 +57,14 @@ export interface ReadContext {
 	receivedAt: number
 	defaultLifetime: number
 	/** Masks known secrets in text taken from a response (HTML error pages may echo a request). */
-	redact: (text: string) => string
+	redact: Redactor
 }
 
-/** Reads a response body as JSON (or form-encoded), classifying everything else. */
-export async function readBody(response: Response, redact: (text: string) => string): Promise<Record<string, unknown>> {
+/** Reads a response body (up to `maxBytes`, see {@link readCappedText}) as JSON (or form-encoded), classifying everything else. */
+export async function readBody(response: Response, options: BodyReadOptions): Promise<Record<string, unknown>> {
+	const { redact } = options
 	const contentType = response.headers.get('content-type')
-	const text = await response.text()
+	const text = await readCappedText(response, options)
 	const trimmed = text.trimStart()
 	if (/html/i.test(contentType ?? '') || /^<(!doctype|html|head|body|\?xml)/i.test(trimmed)) {
 		throw new InvalidTokenResponseError(`Token endpoint answered HTTP ${response.status} with an HTML page instead of JSON`, {
@@ -61,10 +100,10 @@ export async function readBody(response: Response, redact: (text: string) => str
  * An OAuth error body ([RFC 6749 §5.2](https://www.rfc-editor.org/rfc/rfc6749#section-5.2)), when the body is one.
  * Servers echo what they were sent ("Invalid refresh token: …"), so the free text is masked.
  */
-export function oauthErrorFrom(body: Record<string, unknown>, status: number, redact: (text: string) => string): OAuthError | undefined {
+export function oauthErrorFrom(body: Record<string, unknown>, status: number, redact: Redactor): OAuthError | undefined {
 	if (typeof body.error !== 'string' || body.error === '') return undefined
 	return new OAuthError({
-		error: redact(body.error),
+		error: REGISTERED_ERRORS.has(body.error) ? body.error : redact(body.error, 100),
 		errorDescription: typeof body.error_description === 'string' ? redact(body.error_description) : undefined,
 		errorUri: typeof body.error_uri === 'string' ? redact(body.error_uri) : undefined,
 		status,
@@ -96,22 +135,25 @@ export function parseTokenResponse(body: Record<string, unknown>, response: Resp
 
 function validate(body: Record<string, unknown>, response: Response, context: ReadContext): TokenResponse {
 	const status = response.status
-	const fields = Object.keys(body).join(', ') || 'none'
+	const { redact } = context
 	const accessToken = body.access_token
 	if (typeof accessToken !== 'string' || accessToken === '') {
-		const oauthError = oauthErrorFrom(body, status, context.redact)
+		const oauthError = oauthErrorFrom(body, status, redact)
 		if (oauthError) throw oauthError
+		// Field names are server text too: a server that parsed the form body as JSON keys echoes it here.
+		const fields = redact(Object.keys(body).join(', ') || 'none', 200)
 		throw new InvalidTokenResponseError(`Token response has no access_token (fields: ${fields})`, {
 			reason: 'missing_access_token',
 			status,
 			contentType: response.headers.get('content-type'),
 		})
 	}
+	checkAccessToken(accessToken, response)
 	// RFC 6749 §5.1: token_type is case insensitive. A missing one is taken as Bearer, as most clients do.
 	const tokenType = body.token_type === undefined ? 'bearer' : body.token_type
 	if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
 		throw new InvalidTokenResponseError(
-			`Token response has token_type ${typeof tokenType === 'string' ? JSON.stringify(tokenType.slice(0, 20)) : typeof tokenType}; only Bearer is supported`,
+			`Token response has token_type ${typeof tokenType === 'string' ? JSON.stringify(redact(tokenType, 20)) : typeof tokenType}; only Bearer is supported`,
 			{ reason: 'unsupported_token_type', status, contentType: response.headers.get('content-type') },
 		)
 	}
@@ -129,6 +171,7 @@ function validate(body: Record<string, unknown>, response: Response, context: Re
 		dateHeader: response.headers.get('date'),
 		defaultLifetime: context.defaultLifetime,
 		status,
+		redact,
 	})
 	const refreshExpiresIn = Number(body.refresh_expires_in)
 	const cnf = body.cnf as Record<string, unknown> | undefined
@@ -143,8 +186,39 @@ function validate(body: Record<string, unknown>, response: Response, context: Re
 	}
 }
 
-function htmlSnippet(html: string, redact: (text: string) => string): string {
+/**
+ * The access token as [RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1) can carry it in an
+ * Authorization header: visible ASCII only ([RFC 6749 §A.12](https://www.rfc-editor.org/rfc/rfc6749#appendix-A.12)
+ * without the space, which b64token excludes), at most {@link MAX_ACCESS_TOKEN_LENGTH} characters. A control
+ * character would be stripped or refused by the HTTP client later, quoting the token in its error. Never quotes it.
+ */
+function checkAccessToken(accessToken: string, response: Response): void {
+	const problem =
+		accessToken.length > MAX_ACCESS_TOKEN_LENGTH
+			? `is ${accessToken.length} characters long, more than the ${MAX_ACCESS_TOKEN_LENGTH} accepted`
+			: /[^\x21-\x7e]/.test(accessToken)
+				? `has a control character, space or non-ASCII character at position ${accessToken.search(/[^\x21-\x7e]/)} (RFC 6750 b64token allows visible ASCII only)`
+				: undefined
+	if (problem === undefined) return
+	throw new InvalidTokenResponseError(`Token response has an access_token that ${problem}; it is not used`, {
+		reason: 'invalid_access_token',
+		status: response.status,
+		contentType: response.headers.get('content-type'),
+	})
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
+
+/** An HTML page's title (or text), entities decoded so that an entity-encoded secret is masked too. */
+function htmlSnippet(html: string, redact: Redactor): string {
 	const title = /<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1]
-	const text = (title ?? html.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim()
-	return redact(text.slice(0, 160))
+	const text = (title ?? html.replace(/<[^>]*>/g, ' '))
+		.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => {
+			if (name[0] !== '#') return ENTITIES[name.toLowerCase()] ?? entity
+			const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1))
+			return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity
+		})
+		.replace(/\s+/g, ' ')
+		.trim()
+	return redact(text, 160)
 }

@@ -167,7 +167,7 @@ describe('key problems are a TypeError at construction, without key material', (
 		['a JWK without the private part', () => ({ privateKey: withoutD(keys.rsa.privateKey), algorithm: 'RS256' }), /not a private JWK/],
 		['text that is not a key', () => ({ privateKey: 'not a key', algorithm: 'RS256' }), /could not be read as a private key/],
 		['an encrypted PEM', () => ({ privateKey: encrypted(keys.rsa.privateKey), algorithm: 'RS256' }), /it is encrypted/],
-		['an empty assertionAudience', () => ({ privateKey: keys.ec.privateKey, algorithm: 'ES256', assertionAudience: '' }), /assertionAudience must be a non-empty string/],
+		['an empty assertionAudience', () => ({ privateKey: keys.ec.privateKey, algorithm: 'ES256', assertionAudience: '' }), /expected assertionAudience to be a non-empty string/],
 	]
 
 	it.each(cases)('private_key_jwt: %s', (_name, options, message) => {

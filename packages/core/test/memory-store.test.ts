@@ -92,8 +92,10 @@ describe('memoryStore', () => {
 	})
 
 	it('checks its options', () => {
-		expect(() => memoryStore({ maxEntries: 0 })).toThrowError(/maxEntries must be a positive integer/)
+		expect(() => memoryStore({ maxEntries: 0 })).toThrowError(/^tokenwarden: expected memoryStore maxEntries to be an integer of at least 1, got 0/)
 		expect(() => memoryStore({ maxRefreshEntries: 1.5 })).toThrowError(TypeError)
+		expect(() => memoryStore({ maxEntrys: 5 } as never)).toThrowError(/did you mean memoryStore options\.maxEntries\?/)
+		expect(() => memoryStore({ clock: null } as never)).toThrowError(/expected memoryStore clock to be an object with now\(\), got null/)
 	})
 })
 

@@ -336,7 +336,7 @@ describe('certificate and key problems are a TypeError at construction, without 
 			/tokenwarden: tls_client_auth needs a client certificate/,
 		)
 		expect(() => createTokenManager({ tokenUrl: `${base}/token`, clientId: CLIENT_ID, clientAuth: 'tls_client_auth' } as TokenManagerOptions)).toThrow(
-			/tokenwarden: tls \(client certificate\) is required/,
+			/tokenwarden: expected tls to be a client certificate for tls_client_auth/,
 		)
 	})
 })

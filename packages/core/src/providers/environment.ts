@@ -21,3 +21,21 @@ export function requireString(value: unknown, provider: string, name: string): s
 	if (typeof value !== 'string' || value === '') throw new TypeError(`tokenwarden: ${provider} needs ${name}`)
 	return value
 }
+
+/** A required, non-empty scope: a TypeError naming the provider's rule otherwise. */
+export function requireScope(scope: unknown, provider: string, why: string): string | readonly string[] {
+	const empty = typeof scope === 'string' ? scope.trim() === '' : !Array.isArray(scope) || scope.length === 0
+	if (scope === undefined || empty) throw new TypeError(`tokenwarden: ${provider} needs scope (${why})`)
+	return scope as string | readonly string[]
+}
+
+/** A required client certificate: a TypeError naming the provider's rule otherwise. */
+export function requireTls<T>(tls: T | undefined, provider: string, why: string): T {
+	if (tls === undefined || tls === null) throw new TypeError(`tokenwarden: ${provider} needs tls (${why})`)
+	return tls
+}
+
+/** `authorizeUrl` passed through when given (none of these providers documents one). */
+export function authorizeUrlOption(authorizeUrl: string | undefined): { authorizeUrl?: string } {
+	return authorizeUrl === undefined ? {} : { authorizeUrl }
+}

@@ -15,6 +15,12 @@ export interface TokenEvent {
 	expirySource: ExpirySource
 	/** Estimated local clock minus issuer clock, in ms (0 when unknown). */
 	clockSkew: number
+	/**
+	 * Present when the server gave the token less than a second to live: that lifetime, in ms. The token
+	 * was handed to the callers waiting for it and kept for one second (`expiresAt`), rather than being
+	 * requested again on every call.
+	 */
+	shortLifetime?: number | undefined
 	/** The account holder, for a holder's token. */
 	subject?: string | undefined
 }

@@ -44,8 +44,8 @@ export interface TlsOptions {
 	cert?: string | Buffer | undefined
 	/** Private key of the certificate, PEM. */
 	key?: string | Buffer | undefined
-	/** Certificate and key as one PKCS#12 archive, instead of `cert` and `key`. */
-	pfx?: string | Buffer | undefined
+	/** Certificate and key as one PKCS#12 archive (bytes, or a base64 string), instead of `cert` and `key`. */
+	pfx?: string | Buffer | Uint8Array | undefined
 	/** Passphrase of an encrypted `key` or `pfx`. */
 	passphrase?: string | undefined
 	/**
@@ -108,6 +108,14 @@ export interface BaseTokenManagerOptions {
 	revocationUrl?: string | undefined
 	/** Most scopes one token may carry (Bankly allows 10). More is a TypeError before any request. */
 	maxScopes?: number | undefined
+	/**
+	 * Byte cap on every token, error and revocation response body, counted after decompression and
+	 * enforced while the body streams in: past it the response is cancelled and the request fails with an
+	 * `InvalidTokenResponseError` (reason `too_large`, on a 2xx) or a `TokenEndpointError`.
+	 * Memory per response never grows past it, whatever the server (or a gzip bomb) sends.
+	 * An integer from 1024 to 67 108 864 (64 MiB). Default 65 536 (64 KiB).
+	 */
+	maxResponseBytes?: number | undefined
 }
 
 /** Client secret methods ([RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1), `client_secret_jwt` per [RFC 7523](https://www.rfc-editor.org/rfc/rfc7523)). */

@@ -1,4 +1,4 @@
-import { normaliseScope } from '../index.js'
+import { normaliseScope } from '@tokenwarden/core'
 import type { SeenClientAuth, TokenServerOptions } from './types.js'
 
 const CLIENT_AUTH: readonly SeenClientAuth[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none']

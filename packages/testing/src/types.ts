@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto'
-import type { FetchLike } from '../index.js'
+import type { FetchLike } from '@tokenwarden/core'
 
 /** Client authentication methods the mock endpoint recognises on a request ([RFC 6749 §2.3](https://www.rfc-editor.org/rfc/rfc6749#section-2.3), [RFC 7523 §2.2](https://www.rfc-editor.org/rfc/rfc7523#section-2.2)). */
 export type SeenClientAuth = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none'

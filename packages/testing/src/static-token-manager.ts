@@ -1,7 +1,7 @@
-import { createToken } from '../access-token.js'
-import { buildAuthorizationRequest, checkState } from '../authorization-request.js'
-import { AbortError, normaliseScope } from '../index.js'
-import type { AuthorizationUrlOptions, ConsentInfo, ExchangeCodeOptions, Token, TokenManager, TokenRequest } from '../index.js'
+import { AbortError, createTokenManager, normaliseScope } from '@tokenwarden/core'
+import type { AuthorizationUrlOptions, ConsentInfo, ExchangeCodeOptions, Token, TokenManager, TokenRequest } from '@tokenwarden/core'
+import { checkState } from './check-state.js'
+import { maskedToken } from './masked-token.js'
 
 /** A token to hand out: its string, or its fields. */
 export type StaticTokenInput =
@@ -59,6 +59,12 @@ export interface StaticTokenManager extends TokenManager {
 	failNext(error: Error, times?: number): void
 	/** Forgets the recorded calls. */
 	resetCalls(): void
+	/**
+	 * Back to how it was created, for a manager shared by several tests (one created at module level):
+	 * the first token of the sequence again, no queued failures, the consents given at creation only,
+	 * no recorded calls.
+	 */
+	clear(): Promise<void>
 }
 
 const HOUR = 60 * 60 * 1000
@@ -90,9 +96,13 @@ export function staticTokenManager(tokens: StaticTokenInput | readonly StaticTok
 	const authorizeUrl = options.authorizeUrl ?? 'https://auth.invalid/authorize'
 	const defaultRedirectUri = options.redirectUri ?? 'https://app.invalid/callback'
 	const clientId = options.clientId ?? 'static-client'
+	// The real manager builds the authorization URLs (state, PKCE, params), so they are exactly what an
+	// application gets in production; it makes no request (clientAuth none, and only authorizationUrl is called).
+	const urls = createTokenManager({ tokenUrl: 'https://auth.invalid/token', clientId, clientAuth: 'none', authorizeUrl, redirectUri: defaultRedirectUri })
 	const calls: StaticTokenManagerCalls = { getToken: [], invalidate: [], authorizationUrl: [], exchangeCode: [], consent: [], revoke: [], logout: [] }
 	const failures: Array<{ error: Error; remaining: number }> = []
-	const consented = new Map<string, readonly string[]>((options.consented ?? []).map((subject) => [subject, []]))
+	const initialConsents = (): Array<[string, readonly string[]]> => (options.consented ?? []).map((subject) => [subject, []])
+	const consented = new Map<string, readonly string[]>(initialConsents())
 	/** Token objects by position, scope and subject: the same request gets the same object, as from a cache. */
 	const made = new Map<string, Token>()
 	let position = 0
@@ -103,10 +113,14 @@ export function staticTokenManager(tokens: StaticTokenInput | readonly StaticTok
 		const key = JSON.stringify([position, granted, subject ?? null])
 		let token = made.get(key)
 		if (token === undefined) {
-			token = createToken({ accessToken: fields.accessToken, tokenType: fields.tokenType, expiresAt: fields.expiresAt, scope: granted, subject })
+			token = maskedToken({ accessToken: fields.accessToken, tokenType: fields.tokenType, expiresAt: fields.expiresAt, scope: granted, subject })
 			made.set(key, token)
 		}
 		return token
+	}
+
+	function resetCalls(): void {
+		for (const list of Object.values(calls) as unknown[][]) list.length = 0
 	}
 
 	function advance(): void {
@@ -123,8 +137,14 @@ export function staticTokenManager(tokens: StaticTokenInput | readonly StaticTok
 			if (!Number.isInteger(times) || times < 1) throw new TypeError('tokenwarden: failNext times must be a positive integer')
 			failures.push({ error, remaining: times })
 		},
-		resetCalls() {
-			for (const list of Object.values(calls) as unknown[][]) list.length = 0
+		resetCalls,
+		async clear() {
+			resetCalls()
+			position = 0
+			failures.length = 0
+			made.clear()
+			consented.clear()
+			for (const [subject, scope] of initialConsents()) consented.set(subject, scope)
 		},
 
 		async getToken(...args) {
@@ -154,8 +174,7 @@ export function staticTokenManager(tokens: StaticTokenInput | readonly StaticTok
 
 		async authorizationUrl(...args) {
 			calls.authorizationUrl.push(args)
-			const [request = {}] = args
-			return buildAuthorizationRequest(authorizeUrl, clientId, request.redirectUri ?? defaultRedirectUri, request, [])
+			return urls.authorizationUrl(...args)
 		},
 
 		async exchangeCode(...args) {

@@ -1,7 +1,7 @@
 import nock from 'nock'
 import { describe, expect, it, vi } from 'vitest'
 import { InvalidTokenResponseError, OAuthError, TokenEndpointError, type TokenWardenEvent } from '@tokenwarden/core'
-import { createTokenServer, mockTokenEndpoint, type TokenEndpointFailure } from '@tokenwarden/core/testing'
+import { createTokenServer, mockTokenEndpoint, type TokenEndpointFailure } from '@tokenwarden/testing'
 import { setup, until, useFakeTime, useNock } from './helpers.ts'
 
 useNock()

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { normaliseScope } from '../index.js'
-import type { FetchLike } from '../index.js'
+import { normaliseScope } from '@tokenwarden/core'
+import type { FetchLike } from '@tokenwarden/core'
 import { answerFor, checkFailure, networkFailure, oauthError, type ResponseAnswer, type ScriptedAnswer } from './failures.js'
 import { createMinter } from './mint-token.js'
 import { resolveServerOptions } from './server-options.js'

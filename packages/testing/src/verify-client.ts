@@ -47,7 +47,7 @@ export interface ClientCheck {
 
 /**
  * Checks client authentication the way an authorization server does ([RFC 6749 §2.3](https://www.rfc-editor.org/rfc/rfc6749#section-2.3)):
- * Basic (form-urlencoded id and secret, §2.3.1), the secret in the form body, or a JWT assertion
+ * Basic (form-urlencoded id and secret, §2.3.1, or raw), the secret in the form body, or a JWT assertion
  * ([RFC 7523 §3](https://www.rfc-editor.org/rfc/rfc7523#section-3)). More than one method in a request is refused (§2.3).
  */
 export async function checkClient(headers: Headers, form: URLSearchParams, options: ExpectedClient): Promise<ClientCheck> {
@@ -85,15 +85,33 @@ function expectations(check: ClientCheck, options: ExpectedClient): ClientCheck 
 	return check
 }
 
-/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
+/**
+ * HTTP Basic client credentials, read both ways they are sent: form-urlencoded before base64, as
+ * [RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1) says, and raw `id:secret`
+ * ([RFC 7617 §2](https://www.rfc-editor.org/rfc/rfc7617#section-2)), as Juno and BS2 document it and
+ * their presets send it (`basicAuthEncoding: 'raw'`). A secret with `+`, `/`, `=`, `%` or a space reads
+ * differently the two ways: the reading that matches the expected credentials wins.
+ */
 function checkBasic(credentials: string, options: ExpectedClient): ClientCheck {
 	const decoded = Buffer.from(credentials, 'base64').toString('utf8')
 	const colon = decoded.indexOf(':')
 	if (colon < 0) return { clientId: undefined, method: 'client_secret_basic', error: 'invalid_client', reason: 'Basic credentials without a colon' }
+	const raw = { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
+	const form = formDecoded(raw.id, raw.secret)
+	const readings = form === undefined ? [raw] : [form, raw]
+	const matching = readings.find(
+		({ id, secret }) => (options.clientId === undefined || id === options.clientId) && (options.clientSecret === undefined || secret === options.clientSecret),
+	)
+	const reading = matching ?? readings.find(({ id }) => options.clientId === undefined || id === options.clientId) ?? readings[0]!
+	return secretCheck(reading.id, reading.secret, 'client_secret_basic', options)
+}
+
+/** The form-urlencoded reading, or undefined when the credentials are not valid form-urlencoding (then only raw applies). */
+function formDecoded(id: string, secret: string): { id: string; secret: string } | undefined {
 	try {
-		return secretCheck(formDecode(decoded.slice(0, colon)), formDecode(decoded.slice(colon + 1)), 'client_secret_basic', options)
+		return { id: formDecode(id), secret: formDecode(secret) }
 	} catch {
-		return { clientId: undefined, method: 'client_secret_basic', error: 'invalid_client', reason: 'Basic credentials are not form-urlencoded' }
+		return undefined
 	}
 }
 

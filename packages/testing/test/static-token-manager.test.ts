@@ -2,7 +2,7 @@ import { inspect } from 'node:util'
 import nock from 'nock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AbortError, ConsentRequiredError, StateMismatchError, type TokenManager } from '@tokenwarden/core'
-import { staticTokenManager } from '@tokenwarden/core/testing'
+import { staticTokenManager } from '@tokenwarden/testing'
 import { useNock } from './helpers.ts'
 
 useNock()
@@ -149,6 +149,19 @@ describe('staticTokenManager', () => {
 		expect(tokens.calls.revoke).toEqual([[{ subject: 'account-42' }]])
 		expect(tokens.calls.logout).toEqual([[{ subject: 'account-1' }]])
 		await expect(tokens.consent({ subject: '' })).rejects.toThrowError(/^tokenwarden: consent needs a subject/)
+	})
+
+	it('clear() puts a manager shared by several tests back to how it was created', async () => {
+		const tokens = staticTokenManager(['first', 'second'], { consented: ['account-1'] })
+		await tokens.invalidate(await tokens.getToken())
+		tokens.failNext(new Error('scripted'))
+		await tokens.logout({ subject: 'account-1' })
+		const { clear } = tokens
+		await clear()
+		expect(tokens.calls.getToken).toEqual([])
+		expect(tokens.calls.invalidate).toEqual([])
+		expect((await tokens.getToken()).accessToken).toBe('first')
+		expect(await tokens.consent({ subject: 'account-1' })).toMatchObject({ subject: 'account-1' })
 	})
 
 	it('checks its arguments with TypeErrors', async () => {

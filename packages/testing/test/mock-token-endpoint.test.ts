@@ -3,8 +3,9 @@ import { inspect } from 'node:util'
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import nock from 'nock'
 import { describe, expect, it, vi } from 'vitest'
-import { ConsentRequiredError, OAuthError, type TokenManagerOptions } from '@tokenwarden/core'
-import { createTokenServer, mockTokenEndpoint } from '@tokenwarden/core/testing'
+import { ConsentRequiredError, createTokenManager, OAuthError, type TokenManagerOptions } from '@tokenwarden/core'
+import { juno } from '@tokenwarden/core/providers'
+import { createTokenServer, mockTokenEndpoint } from '@tokenwarden/testing'
 import { setup, useFakeTime, useNock } from './helpers.ts'
 
 useNock()
@@ -112,6 +113,24 @@ describe('client authentication', () => {
 		// The recorded form never carries the secret.
 		expect(endpoint.requests[1]?.form).toMatchObject({ client_id: CLIENT_ID, client_secret: '[redacted]' })
 		endpoint.done()
+	})
+
+	it('accepts the raw id:secret Basic credentials the juno and bs2 presets send, with + / = and spaces in the secret', async () => {
+		const secret = 'Ab+c/d=e f%2B=='
+		const endpoint = mockTokenEndpoint({ tokenUrl: TOKEN_URL, clientId: 'juno client', clientSecret: secret })
+		const preset = juno({ environment: 'sandbox', clientId: 'juno client', clientSecret: secret, tokenUrl: TOKEN_URL })
+		const raw = createTokenManager(preset)
+		const formEncoded = createTokenManager({ ...preset, basicAuthEncoding: 'form-urlencoded' })
+		await raw.getToken()
+		await formEncoded.getToken()
+		await expect(createTokenManager({ ...preset, clientSecret: 'Ab+c/d=e f%2B=' }).getToken()).rejects.toMatchObject({ error: 'invalid_client' })
+		expect(endpoint.requests.map((request) => [request.clientAuth, request.clientId, request.status])).toEqual([
+			['client_secret_basic', 'juno client', 200],
+			['client_secret_basic', 'juno client', 200],
+			['client_secret_basic', 'juno client', 401],
+		])
+		expect(endpoint.authFailures).toEqual(['request 3 (client_credentials): client secret does not match (sent with client_secret_basic)'])
+		endpoint.close()
 	})
 
 	it('refuses a wrong secret with 401 invalid_client, records why, and makes done() fail clearly', async () => {

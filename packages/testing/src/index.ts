@@ -1,7 +1,7 @@
 /**
- * `@tokenwarden/core/testing`: helpers for testing applications that use tokenwarden, with no real
- * token endpoint. Never imported by `@tokenwarden/core` itself, so it stays out of production bundles.
- * `mockTokenEndpoint` needs `nock` (>= 15) installed (an optional peer dependency).
+ * `@tokenwarden/testing`: helpers for testing applications that use tokenwarden, with no real token
+ * endpoint (a dev dependency; `@tokenwarden/core` never imports it). `mockTokenEndpoint` needs `nock`
+ * (>= 15) installed, an optional peer dependency loaded only when `mockTokenEndpoint` is first called.
  */
 export { mockTokenEndpoint } from './mock-token-endpoint.js'
 export { staticTokenManager } from './static-token-manager.js'

@@ -1,0 +1,6 @@
+export { run } from './run.js'
+export { EXIT } from './explain-error.js'
+export { processIo, useColour } from './io.js'
+export type { CliIo, InputStream, OutputStream } from './io.js'
+export { PRESETS, presetNames } from './presets.js'
+export type { PresetInfo } from './presets.js'
