@@ -17,6 +17,10 @@ interface Call {
 	sent: boolean
 	/** The one retry after a 401 was made. */
 	retried: boolean
+	/** ky 1: its errors name the request, not the call's context, so the requests sent are recorded. */
+	byRequest: boolean
+	/** Whether the call has a body (`body` or `json`); without one the request is sent again as it is. */
+	hasBody: boolean
 	/** Whether the body can be sent again. */
 	replayable: boolean
 }
@@ -67,7 +71,10 @@ export function tokenHooks(manager: TokenSource, options?: TokenHooksOptions): H
 
 /** One installation: its hooks, and (for `withTokens`) the fetch wrapper that carries tokens on ky 1. */
 export interface Installation {
+	/** Hooks for either ky major (what `tokenHooks` hands out). */
 	hooks: Hooks
+	/** Only what ky 2 runs: its `init` hook does the work, so ky merges two hook lists per call instead of four. */
+	kyTwoHooks: Hooks
 	/** Wraps the instance's `fetch` once, at install time: ky 1 has no `init` hook to do it per call. */
 	wrapFetch(parent: Fetch | undefined): Fetch
 }
@@ -94,7 +101,8 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy)
 		const policy = policyFor(options)
 		const request = policy.tokenRequestOf(context?.tokenwarden, 'context.tokenwarden')
 		if (request === false) return false
-		return { owner: installation, policy, request, sent: false, retried: false, replayable: replayableBody(options) }
+		const hasBody = (options.body !== undefined && options.body !== null) || options.json !== undefined
+		return { owner: installation, policy, request, sent: false, retried: false, byRequest: false, hasBody, replayable: hasBody && replayableBody(options) }
 	}
 
 	/** ky 2: runs once per call, before the request exists, with options ky copied for this call. */
@@ -135,7 +143,10 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy)
 		if (call === undefined) {
 			call = decide(options)
 			if (call === false) decided.set(context, false)
-			else calls.set(context, call)
+			else {
+				call.byRequest = true
+				calls.set(context, call)
+			}
 		}
 		// Another installation on the chain claimed the call: the first one wins.
 		if (call !== false && call.owner !== installation) return
@@ -153,7 +164,7 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy)
 			if (call === undefined) {
 				// A request another hook put in place of the one recorded: the call's context is unknown, the client's defaults apply.
 				const policy = policyFor({})
-				call = { owner: installation, policy, request: policy.settings.defaults, sent: false, retried: false, replayable: false }
+				call = { owner: installation, policy, request: policy.settings.defaults, sent: false, retried: false, byRequest: true, hasBody: request.body !== null, replayable: false }
 			}
 			return tokenFetch(send, request, init, call)
 		}
@@ -185,7 +196,11 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy)
 	ownHooks.add(beforeRequest)
 	ownHooks.add(beforeRetry)
 	ownHooks.add(beforeError)
-	return { hooks: { init: [init], beforeRequest: [beforeRequest], beforeRetry: [beforeRetry], beforeError: [beforeError] } as unknown as Hooks, wrapFetch }
+	return {
+		hooks: { init: [init], beforeRequest: [beforeRequest], beforeRetry: [beforeRetry], beforeError: [beforeError] } as unknown as Hooks,
+		kyTwoHooks: { init: [init], beforeError: [beforeError] } as unknown as Hooks,
+		wrapFetch,
+	}
 }
 
 /** ky 1: the call a request belongs to, by the request ky sent (HTTPError, TimeoutError carry it). */
@@ -216,10 +231,10 @@ async function tokenFetch(send: Fetch, request: Request, init: RequestInit | und
 	const token = await tokenFor(call, request)
 	request.headers.set('authorization', policy.authorizationHeader(token))
 	call.sent = true
-	sentRequests.set(request, call)
+	if (call.byRequest) sentRequests.set(request, call)
 	// For the retry: a request without a body can be sent again as it is; one with a body needs a
 	// copy made before the body is consumed.
-	const spare = !policy.settings.retryUnauthorized || call.retried ? undefined : request.body === null ? request : call.replayable ? request.clone() : undefined
+	const spare = !policy.settings.retryUnauthorized || call.retried ? undefined : !call.hasBody ? request : call.replayable ? request.clone() : undefined
 	const response = await send(request, init)
 	if (policy.classify(response) === 'pass') return response
 	const fresh = await rejected(call, request, token, spare !== undefined)
@@ -227,7 +242,7 @@ async function tokenFetch(send: Fetch, request: Request, init: RequestInit | und
 	call.retried = true
 	await response.body?.cancel().catch(() => {})
 	spare.headers.set('authorization', policy.authorizationHeader(fresh))
-	sentRequests.set(spare, call)
+	if (call.byRequest) sentRequests.set(spare, call)
 	const second = await send(spare, init)
 	if (policy.classify(second) === 'token-rejected') await rejected(call, spare, fresh, false)
 	return second

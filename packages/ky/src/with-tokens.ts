@@ -18,23 +18,38 @@ const hookNames = ['init', 'beforeRequest', 'beforeRetry', 'afterResponse', 'bef
  */
 export function withTokens(client: KyInstance, manager: TokenSource, options?: WithTokensOptions): KyInstance {
 	if (typeof client?.extend !== 'function') throw new TypeError('tokenwarden: withTokens needs a ky instance (ky, ky.create() or .extend())')
+	const kyTwo = runsInitHooks(client)
 	let parentHooks: Hooks | undefined
-	let installed: ReturnType<typeof createInstallation> | undefined
+	let own: Hooks | undefined
 	let replacing = false
 	const extended = client.extend((parent: Options & { prefixUrl?: unknown }) => {
 		const policy = createTokenPolicy(resolveAdapterSettings(manager, options, baseOrigin(parent), 'withTokens'))
-		installed = createInstallation(() => policy)
+		const installed = createInstallation(() => policy)
+		own = kyTwo ? installed.kyTwoHooks : installed.hooks
 		parentHooks = parent.hooks
 		replacing = Object.values(parent.hooks ?? {}).some((list) => Array.isArray(list) && list.some((hook) => ownHooks.has(hook)))
 		// ky 1 has no init hook: the token goes on in this wrapper of the instance's fetch (see createInstallation).
-		const fetch = installed.wrapFetch(parent.fetch)
+		const more = kyTwo ? {} : { fetch: installed.wrapFetch(parent.fetch) }
 		// An earlier installation is taken out: ky empties a hook list given as undefined (ky ≥ 1.6), and
 		// the lists without it go back on in a second extend below.
-		if (replacing) return { fetch, hooks: Object.fromEntries(hookNames.map((name) => [name, undefined])) as Hooks }
-		return { fetch, hooks: installed.hooks }
+		if (replacing) return { ...more, hooks: Object.fromEntries(hookNames.map((name) => [name, undefined])) as Hooks }
+		return { ...more, hooks: own }
 	})
-	if (!replacing || installed === undefined) return extended
-	return extended.extend({ hooks: withoutOwn(parentHooks, installed.hooks) })
+	if (!replacing || own === undefined) return extended
+	return extended.extend({ hooks: withoutOwn(parentHooks, own) })
+}
+
+/**
+ * Whether the instance's ky runs `init` hooks (ky 2): its option merge always lists them. Told by
+ * extending it (instances are immutable: nothing changes), not by a value of this package's ky.
+ */
+function runsInitHooks(client: KyInstance): boolean {
+	let found = false
+	client.extend({ hooks: {} }).extend((parent: Options) => {
+		found = Object.hasOwn(parent.hooks ?? {}, 'init')
+		return {}
+	})
+	return found
 }
 
 /** The parent's hooks with an earlier installation taken out, and the new one after them. */
