@@ -80,7 +80,8 @@ async function measure(origin: string): Promise<void> {
 	axiosStatic.defaults.headers.common.Authorization = staticHeader.Authorization
 	const axiosTokens = axiosWithTokens(axiosClient(), tokens)
 	const kyStatic: KyInstance = ky.create({ baseUrl: origin, headers: staticHeader, retry: 0 })
-	const kyTokens = kyWithTokens(ky.create({ baseUrl: origin }), tokens)
+	// The same client as the static one (retry: 0 too: with retries on, ky clones every request in advance).
+	const kyTokens = kyWithTokens(ky.create({ baseUrl: origin, retry: 0 }), tokens)
 	clients['axios static'] = () => axiosStatic.get('/cob')
 	clients['axios withTokens'] = () => axiosTokens.get('/cob')
 	clients['ky static'] = () => kyStatic.get('cob').text()
