@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Every package as npm users get it: package.json rules (scripts/check-manifests.ts), then publint and
 # @arethetypeswrong/cli on the tarball `pnpm pack` makes. Needs the packages built: `pnpm check:packages`
-# builds first. The packages are ESM only, so attw runs with the esm-only profile (it does not count
-# `require` resolving to ESM, which Node >= 22.12 supports; the smoke test runs exactly that).
+# builds first. attw runs with no profile and nothing ignored: every entry point resolves for node10,
+# node16 from CommonJS (the .cjs entry and .d.cts declarations), node16 from ESM and bundler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pnpm exec node scripts/check-manifests.ts
+pnpm exec node scripts/check-links.ts
 
 packs="$(mktemp -d)"
 trap 'rm -rf "$packs"' EXIT
@@ -22,6 +23,6 @@ for dir in packages/*/; do
   (cd "$dir" && pnpm pack --pack-destination "$packs" >/dev/null)
   tarball="$(comm -13 <(echo "$before") <(ls "$packs"))"
   # --no-definitely-typed: our packages have no @types counterpart; do not ask the registry for one.
-  pnpm exec attw "$packs/$tarball" --profile esm-only --no-definitely-typed --format table-flipped --no-emoji --no-color
+  pnpm exec attw "$packs/$tarball" --no-definitely-typed --format table-flipped --no-emoji --no-color
 done
 echo "check-packages: publint and attw passed for every package"

@@ -2,9 +2,10 @@
 //
 // Packs every package with `pnpm pack` (as `pnpm publish` would: workspace: ranges replaced), installs
 // the tarballs with plain npm into a fresh project outside the workspace together with axios, ky and
-// nock from the registry, type-checks a consumer against the packed .d.ts files, and runs it twice on
-// this Node: once loading the packages with `import` (consumer.mts), once with `require` (consumer.cts).
-// The consumer talks to a token endpoint and an API on 127.0.0.1 (scripts/smoke/servers.ts).
+// nock from the registry, then, in four TypeScript setups (ESM nodenext, CommonJS nodenext, NestJS's
+// module commonjs with node10 resolution, bundler), type-checks a consumer of every entry point against
+// the packed declarations, compiles it and runs it on this Node: with `import` in the ESM setups, with
+// `require` in the CommonJS ones. It talks to a token endpoint and an API on 127.0.0.1 (scripts/smoke/servers.ts).
 // Catches files missing from `files`, wrong `exports`, and dependencies that only resolve in the workspace.
 //
 // Run with `pnpm smoke` (builds first). KEEP_SMOKE_DIR=1 keeps the temporary project for inspection.
@@ -28,6 +29,27 @@ const PACKAGES = readdirSync(join(root, 'packages')).filter((name) => {
 /** Installed next to the tarballs from the registry: the HTTP clients (peers) and nock (optional peer of @tokenwarden/testing). */
 const REGISTRY_PACKAGES = ['axios', 'ky', 'nock']
 
+/**
+ * The TypeScript setups users compile with. Each gets its own folder in the project (its own package.json
+ * `type` and tsconfig.json), where the consumer is type-checked (strict, no skipLibCheck) against the packed
+ * declarations, compiled, and the output run: `import` for the ESM setups, `require` for the CommonJS ones.
+ */
+const SETUPS: ReadonlyArray<{ name: string; type: 'module' | 'commonjs' | undefined; compilerOptions: Record<string, unknown> }> = [
+	// An ES module application on Node: "type": "module", module nodenext.
+	{ name: 'esm-nodenext', type: 'module', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', verbatimModuleSyntax: true } },
+	// A CommonJS application on Node: "type": "commonjs", module nodenext (imports compile to require).
+	{ name: 'cjs-nodenext', type: 'commonjs', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', esModuleInterop: true } },
+	// NestJS's default tsconfig: module commonjs, hence node10 resolution (no `exports`: types, typesVersions),
+	// allowSyntheticDefaultImports without esModuleInterop, decorators; no "type" in package.json.
+	{
+		name: 'nestjs-commonjs',
+		type: undefined,
+		compilerOptions: { module: 'commonjs', moduleResolution: 'node10', allowSyntheticDefaultImports: true, experimentalDecorators: true, emitDecoratorMetadata: true },
+	},
+	// A bundled application (Vite, esbuild, webpack): module esnext, moduleResolution bundler.
+	{ name: 'bundler', type: 'module', compilerOptions: { module: 'esnext', moduleResolution: 'bundler', verbatimModuleSyntax: true } },
+]
+
 const started = performance.now()
 const work = await mkdtemp(join(tmpdir(), 'tokenwarden-smoke-'))
 try {
@@ -35,8 +57,7 @@ try {
 	const project = join(work, 'project')
 	await install(project, tarballs)
 	await checkInstalled(project)
-	await typecheck(project)
-	await runConsumers(project)
+	await runSetups(project)
 	console.log(`smoke: passed in ${((performance.now() - started) / 1000).toFixed(1)} s on Node ${process.version}`)
 } finally {
 	if (process.env.KEEP_SMOKE_DIR) console.log(`smoke: kept ${work}`)
@@ -62,7 +83,6 @@ async function pack(destination: string): Promise<string[]> {
 async function install(project: string, tarballs: string[]): Promise<void> {
 	await mkdir(project, { recursive: true })
 	await writeFile(join(project, 'package.json'), `${JSON.stringify({ name: 'tokenwarden-smoke', version: '0.0.0', private: true }, null, 2)}\n`)
-	for (const file of ['flow.mts', 'consumer.mts', 'consumer.cts']) await cp(join(root, 'scripts', 'smoke', file), join(project, file))
 	const { stderr } = await run('npm', ['install', '--no-audit', '--no-fund', ...tarballs, ...REGISTRY_PACKAGES], { cwd: project, env: cleanEnv(), maxBuffer: 16 << 20 })
 	// npm reports unmet or conflicting peer ranges as warnings (ERESOLVE overriding): none expected.
 	assert.ok(!/ERESOLVE|peer dep|EBADENGINE/i.test(stderr), `npm install warned:\n${stderr}`)
@@ -84,61 +104,77 @@ async function checkInstalled(project: string): Promise<void> {
 		}
 		const unexpected = files.filter((file) => /\.(map|tsbuildinfo)$/.test(file) || /^(src|test|node_modules)(\/|$)/.test(file) || /^tsconfig|^vitest/.test(file))
 		assert.deepEqual(unexpected, [], `@tokenwarden/${name} ships no sources, tests, maps or configs`)
+		const mapped = []
+		for (const file of files.filter((file) => /\.(c?js|d\.c?ts)$/.test(file))) {
+			if ((await readFile(join(directory, file), 'utf8')).includes('sourceMappingURL')) mapped.push(file)
+		}
+		assert.deepEqual(mapped, [], `@tokenwarden/${name} ships no sourceMappingURL (its maps are not published)`)
 	}
 }
 
-/** The consumer type-checks against the packed declarations (strict, no skipLibCheck). */
-async function typecheck(project: string): Promise<void> {
-	const tsconfig = {
-		compilerOptions: {
-			target: 'ES2023',
-			lib: ['ES2023', 'DOM'],
-			module: 'nodenext',
-			moduleResolution: 'nodenext',
-			strict: true,
-			noEmit: true,
-			allowImportingTsExtensions: true,
-			verbatimModuleSyntax: true,
-			erasableSyntaxOnly: true,
-			skipLibCheck: false,
-			types: ['node'],
-			typeRoots: [join(root, 'node_modules', '@types')],
-		},
-		files: ['consumer.mts', 'consumer.cts', 'flow.mts'],
-	}
-	await writeFile(join(project, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`)
+/** The consumer in each setup: type-checked, compiled and run against fresh server state. */
+async function runSetups(project: string): Promise<void> {
 	const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-	await run(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], { cwd: project }).catch((error: { stdout?: string }) => {
-		throw new Error(`smoke: the consumer does not type-check against the packed declarations:\n${error.stdout ?? error}`)
-	})
-	console.log('smoke types: consumer.mts, consumer.cts and flow.mts type-check against the packed .d.ts files')
-}
-
-/** Each consumer, on its own, against fresh server state. */
-async function runConsumers(project: string): Promise<void> {
 	const servers = await startServers()
 	try {
-		for (const consumer of ['consumer.mts', 'consumer.cts']) {
+		for (const setup of SETUPS) {
+			const directory = join(project, setup.name)
+			await mkdir(directory, { recursive: true })
+			for (const file of ['consumer.ts', 'flow.ts']) await cp(join(root, 'scripts', 'smoke', file), join(directory, file))
+			const manifest = { name: `smoke-${setup.name}`, version: '0.0.0', private: true, ...(setup.type === undefined ? {} : { type: setup.type }) }
+			await writeFile(join(directory, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+			const compilerOptions = {
+				target: 'ES2023',
+				lib: ['ES2023', 'DOM'],
+				strict: true,
+				skipLibCheck: false,
+				outDir: 'out',
+				rootDir: '.',
+				types: ['node'],
+				typeRoots: [join(root, 'node_modules', '@types')],
+				...setup.compilerOptions,
+			}
+			await writeFile(join(directory, 'tsconfig.json'), `${JSON.stringify({ compilerOptions, files: ['consumer.ts', 'flow.ts'] }, null, 2)}\n`)
+			await run(process.execPath, [tsc, '-p', join(directory, 'tsconfig.json')], { cwd: directory }).catch((error: { stdout?: string }) => {
+				throw new Error(`smoke ${setup.name}: the consumer does not type-check against the packed declarations:\n${error.stdout ?? error}`)
+			})
+			const output = await readFile(join(directory, 'out', 'consumer.js'), 'utf8')
+			const requires = /\brequire\("@tokenwarden\/core"\)/.test(output)
+			assert.equal(requires, setup.type !== 'module', `smoke ${setup.name}: the compiled consumer loads the packages with ${setup.type === 'module' ? 'import' : 'require'}`)
+
 			servers.reset()
 			const env = {
 				...cleanEnv(),
+				SMOKE_SETUP: setup.name,
 				TOKEN_URL: servers.tokenUrl,
 				API_URL: servers.apiUrl,
 				FOREIGN_URL: servers.foreignUrl,
 				CLIENT_ID: CLIENT.id,
 				CLIENT_SECRET: CLIENT.secret,
 			}
-			const { stdout, stderr } = await run(process.execPath, [consumer], { cwd: project, env, timeout: 60_000 }).catch((error: { stdout?: string; stderr?: string }) => {
-				throw new Error(`smoke: ${consumer} failed:\n${error.stdout ?? ''}${error.stderr ?? error}`)
-			})
+			const { stdout, stderr } = await run(process.execPath, [join('out', 'consumer.js')], { cwd: directory, env, timeout: 60_000 }).catch(
+				(error: { stdout?: string; stderr?: string }) => {
+					throw new Error(`smoke ${setup.name}: the consumer failed:\n${error.stdout ?? ''}${error.stderr ?? error}`)
+				},
+			)
 			process.stdout.write(stdout)
 			// Node warns on stderr about anything experimental or deprecated it meets on the way: none expected.
-			assert.equal(stderr, '', `${consumer} wrote to stderr`)
+			assert.equal(stderr, '', `smoke ${setup.name}: the consumer wrote to stderr`)
 			const { observed } = servers
-			assert.equal(observed.tokensIssued, 3, `${consumer}: one token, then one new token after each adapter's 401`)
-			assert.equal(observed.tokensRefused, 1, `${consumer}: the wrong secret was refused once, not retried`)
-			assert.deepEqual(observed.foreignAuthorization, [undefined, undefined], `${consumer}: no token went to the foreign origin`)
+			assert.equal(observed.tokensIssued, 4, `${setup.name}: per manager one token, then one new token after its first 401 (none after a second 401 within the cooldown)`)
+			assert.equal(observed.tokensRefused, 1, `${setup.name}: the wrong secret was refused once, not retried`)
+			assert.deepEqual(observed.foreignAuthorization, [undefined, undefined, undefined], `${setup.name}: no token went to the foreign origin`)
 		}
+
+		// The CLI as `npx @tokenwarden/cli` runs it: the installed tarball's bin against the local token endpoint.
+		servers.reset()
+		const cliEnv = { ...cleanEnv(), TOKENWARDEN_CLIENT_ID: CLIENT.id, TOKENWARDEN_CLIENT_SECRET: CLIENT.secret }
+		const cli = await run('npx', ['--no-install', 'tokenwarden', 'token', '--token-url', servers.tokenUrl, '--json'], { cwd: project, env: cliEnv })
+		const cliJson = JSON.parse(cli.stdout) as { ok: boolean; tokenType: string; expirySource: string }
+		assert.equal(cliJson.ok, true, 'npx tokenwarden token succeeded')
+		assert.equal(cliJson.tokenType, 'Bearer')
+		assert.ok(!(cli.stdout + cli.stderr).includes(CLIENT.secret), 'the CLI printed no secret')
+		console.log('smoke cli: npx tokenwarden token works from the packed tarball')
 	} finally {
 		await servers.close()
 	}

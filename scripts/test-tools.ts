@@ -22,7 +22,7 @@ interface Tool {
 
 const TOOLS: readonly Tool[] = [
 	{ command: 'redis-server', neededBy: 'the @tokenwarden/redis tests', apt: 'redis-server', brew: 'redis' },
-	{ command: 'openssl', neededBy: 'the mutual TLS tests (throwaway certificates)', apt: 'openssl', brew: 'openssl' },
+	{ command: 'openssl', neededBy: 'the mutual TLS tests, for throwaway certificates', apt: 'openssl', brew: 'openssl' },
 ]
 
 const missing = TOOLS.filter((tool) => !onPath(tool.command))

@@ -11,3 +11,8 @@ export function cacheKey(tokenUrl: string, clientId: string, scope: readonly str
 export function grantKey(tokenUrl: string, clientId: string, subject: string): string {
 	return `tokenwarden:v1:grant:${[tokenUrl, clientId, subject].map(encodeURIComponent).join(':')}`
 }
+
+/** Where the scope asked for in one authorization request is kept until `exchangeCode`, under its `state`. */
+export function consentStateKey(tokenUrl: string, clientId: string, state: string): string {
+	return `tokenwarden:v1:consent-state:${[tokenUrl, clientId, state].map(encodeURIComponent).join(':')}`
+}

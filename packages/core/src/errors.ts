@@ -1,4 +1,15 @@
 import { inspect } from 'node:util'
+import type { ClientAuthMethod } from './types/options.js'
+
+/** Which credential set an error is about: never a secret, enough to tell managers apart in logs. */
+export interface ErrorContext {
+	/** The token endpoint. */
+	readonly tokenUrl: string
+	/** The client id (public by RFC 6749 §2.2). */
+	readonly clientId: string
+	/** The client authentication method. */
+	readonly clientAuth: ClientAuthMethod
+}
 
 /**
  * Base class of every error tokenwarden throws at runtime. Each subclass has a stable `code`.
@@ -9,6 +20,8 @@ import { inspect } from 'node:util'
 export class TokenWardenError extends Error {
 	/** Stable machine-readable code of the error class, for example `OAUTH_ERROR`. */
 	readonly code: string = 'TOKENWARDEN_ERROR'
+	/** The token endpoint, client id and client authentication method the error is about, when it came from a manager's token request. */
+	declare readonly context?: ErrorContext | undefined
 
 	constructor(message: string, options?: { cause?: unknown }) {
 		super(message, options)
@@ -147,6 +160,8 @@ export class StateMismatchError extends TokenWardenError {
 export class StoreFullError extends TokenWardenError {
 	/** Always `STORE_FULL`. */
 	override readonly code = 'STORE_FULL'
+	/** A refusal, not an outage (see the store contract, `StoreFailure`): the store is not paused for it. */
+	readonly storeFailure = 'refused'
 	/** The bound that was reached (for the memory store, `maxRefreshEntries`). */
 	readonly limit: number
 	constructor(limit: number) {
@@ -156,17 +171,50 @@ export class StoreFullError extends TokenWardenError {
 }
 
 /**
- * The shared store could not be read when only it knows the answer: an account holder's refresh token
- * that this process has no copy of. The consent is not lost; retry when the store is back.
+ * The shared store could not be read when only it knows the answer: an account holder's current refresh
+ * token. A copy this process kept may have been rotated since by another process, and spending it could
+ * get it refused (or, with reuse detection, revoke the holder's consent), so none is spent. The consent
+ * is not lost; retry when the store is back.
  */
 export class StoreUnavailableError extends TokenWardenError {
+	/** Always `STORE_UNAVAILABLE`. */
 	override readonly code = 'STORE_UNAVAILABLE'
 	/** The account holder whose refresh token could not be read. */
 	readonly subject: string
-	constructor(subject: string) {
-		super(`The token store is unavailable and this process holds no refresh token for subject "${subject}"; retry when the store is back`)
+	constructor(subject: string, options?: { cause?: unknown }) {
+		super(`The token store is unavailable, and only it knows the current refresh token of subject "${subject}"; the consent is not lost: retry when the store is back`, options)
 		this.subject = subject
 	}
+}
+
+/**
+ * A token request was held back by the `rateLimit` budget for longer than the manager's `timeout`
+ * (some providers block clients that ask too often, so the budget is never overrun).
+ */
+export class RateLimitedError extends TokenWardenError {
+	/** Always `RATE_LIMITED`. */
+	override readonly code = 'RATE_LIMITED'
+	/** When the budget has room for another token request, epoch ms. */
+	readonly retryAt: number
+	/** How long from when the error was thrown until then, ms. */
+	readonly retryAfter: number
+
+	constructor(fields: { retryAt: number; now: number; limit: number; interval: number }) {
+		const after = Math.max(0, fields.retryAt - fields.now)
+		super(
+			`Token request held back by rateLimit (${fields.limit} per ${fields.interval} ms) longer than the timeout; the budget frees up in ${Math.ceil(after / 1000)} s (at ${new Date(fields.retryAt).toISOString()})`,
+		)
+		this.retryAt = fields.retryAt
+		this.retryAfter = after
+	}
+}
+
+/** Adds the credential set to an error (once): see {@link TokenWardenError.context}. */
+export function withContext<E>(error: E, context: ErrorContext): E {
+	if (error instanceof TokenWardenError && error.context === undefined) {
+		Object.defineProperty(error, 'context', { value: context, enumerable: true, configurable: true })
+	}
+	return error
 }
 
 /** The caller's `AbortSignal` fired while it waited. */

@@ -1,18 +1,46 @@
 import type { Logger, TokenWardenEvent } from './types/events.js'
 
+/** Reports an event to `onEvent` and the logger; never throws. */
+export type Emit = (event: TokenWardenEvent) => void
+
 /**
- * Delivers events to `onEvent` and the logger. A throwing listener must not break token handling,
- * so its error is swallowed (and logged). Events carry keys, times and error objects, never secrets.
+ * Delivers events to `onEvent` and the logger. Neither may break token handling: a listener or a
+ * logger method that throws is caught here (the listener's error is logged, a logger's own error is
+ * dropped), so a `getToken` that succeeded still succeeds and a background refresh never turns into an
+ * unhandled rejection. Events carry keys, times and error objects, never secrets.
  */
-export function createEmitter(onEvent: ((event: TokenWardenEvent) => void) | undefined, logger: Logger | undefined) {
+export function createEmitter(onEvent: ((event: TokenWardenEvent) => void) | undefined, logger: Logger | undefined): Emit {
+	const safeLogger = logger === undefined ? undefined : safeLog(logger)
 	return (event: TokenWardenEvent): void => {
-		if (logger) log(logger, event)
+		if (safeLogger) log(safeLogger, event)
 		if (!onEvent) return
 		try {
 			onEvent(event)
 		} catch (error) {
-			logger?.error('tokenwarden: onEvent listener threw', { error: (error as Error)?.message })
+			safeLogger?.error('tokenwarden: onEvent listener threw', { error: describe(error) })
 		}
+	}
+}
+
+/** A logger whose methods never throw. */
+export function safeLog(logger: Logger): Logger {
+	const guard =
+		(level: keyof Logger) =>
+		(message: string, data?: Record<string, unknown>): void => {
+			try {
+				logger[level](message, data)
+			} catch {
+				// A broken logger must not break token handling; there is nowhere left to report it.
+			}
+		}
+	return { debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') }
+}
+
+function describe(error: unknown): string {
+	try {
+		return error instanceof Error ? error.message : String(error)
+	} catch {
+		return 'unprintable error'
 	}
 }
 
@@ -37,6 +65,12 @@ function log(logger: Logger, event: TokenWardenEvent): void {
 			return
 		case 'refresh-error':
 			logger.warn('tokenwarden: background refresh failed; still serving the cached token', { key: event.key, error: event.error.message })
+			return
+		case 'token-error':
+			logger.warn('tokenwarden: token request failed', { key: event.key, grantType: event.grantType, code: event.code, status: event.status, attempts: event.attempts })
+			return
+		case 'rate-limited':
+			logger.warn('tokenwarden: token request waiting for the rateLimit budget', { key: event.key, waitMs: event.waitMs })
 			return
 		case 'store-error':
 			logger.warn('tokenwarden: token store failed; continuing in-process', { operation: event.operation, error: event.error.message })

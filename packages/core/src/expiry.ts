@@ -36,7 +36,7 @@ export interface Expiry {
 /**
  * When an access token expires, on the local clock.
  *
- * Order (API.md): a JWT's numeric `exp` ([RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4)),
+ * Order ([docs/API.md](https://github.com/tokenwarden/tokenwarden/blob/main/docs/API.md)): a JWT's numeric `exp` ([RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4)),
  * else `expires_in` ([RFC 6749 §5.1](https://www.rfc-editor.org/rfc/rfc6749#section-5.1)) as seconds, a numeric
  * string, or an ISO-8601 timestamp (Bankly documents one), else the default lifetime. The JWT is decoded
  * for timing only: its signature is not checked and nothing else is trusted from it.

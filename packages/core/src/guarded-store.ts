@@ -1,23 +1,47 @@
-import { TokenWardenError } from './errors.js'
 import type { StoreErrorEvent } from './types/events.js'
 import type { Clock } from './types/options.js'
-import type { StoredTokenSet, StoreLock, TokenStore } from './types/store.js'
+import type { StoredTokenSet, StoreFailureKind, StoreLock, TokenStore } from './types/store.js'
 
 /** How long a store that failed or timed out is left alone before the next call tries it again. */
 const MIN_PAUSE = 1_000
 const MAX_PAUSE = 10_000
+
+/** How a store failure is classified (see the store contract in types/store.ts): an outage unless the error says it is a refusal. */
+export function storeFailureKind(error: unknown): StoreFailureKind {
+	return (error as { storeFailure?: unknown } | null | undefined)?.storeFailure === 'refused' ? 'refused' : 'outage'
+}
+
+/** A refresh-token set that could not be written yet. */
+interface PendingWrite {
+	readonly value: StoredTokenSet
+	/** After this (epoch ms) the set would have expired in the store anyway. */
+	readonly deadline: number
+}
+
+/**
+ * Whether `stored` must be kept rather than replaced by `candidate`: it holds another refresh token,
+ * obtained by a request that started later. (On a tie the candidate wins: it is the set this process
+ * knows to be the successor of what it spent.)
+ */
+export function isNewerGrant(stored: StoredTokenSet | undefined, candidate: StoredTokenSet): boolean {
+	return stored?.refreshToken !== undefined && stored.refreshToken !== candidate.refreshToken && stored.requestedAt > candidate.requestedAt
+}
 
 /**
  * The manager's view of a store: every call bounded by `timeout`, and a failure reported as a
  * `store-error` event and answered with a safe fallback, so a shared store that is down or slow
  * degrades to in-process single flight instead of failing or hanging callers.
  *
- * After a failure the store is skipped for a short pause (the manager's `timeout`, 1 to 10 s), so a
- * Redis that stopped answering costs one timeout, not one per store call of every cache miss; the
- * first call after the pause tries it again, and the manager is back on the shared store once it answers.
+ * After an outage (any failure the store does not mark as a refusal, whatever the error's class, and
+ * any call that outlives `timeout`) the store is skipped for a short pause (the manager's `timeout`,
+ * 1 to 10 s), so a Redis that stopped answering costs one timeout, not one per store call of every cache
+ * miss; the first call after the pause tries it again, and the manager is back on the shared store once
+ * it answers.
  *
- * Writes of refresh-token sets are the exception: losing one loses a consent, so their errors
- * propagate (see `setStrict`).
+ * Refresh-token sets are written with {@link GuardedStore.saveGrant}: a set that cannot be written in an
+ * outage is kept here as a pending write (the newest per key) and written when the pause ends, never
+ * over a set holding another refresh token issued later: the store is read first, so this holds for
+ * every store, also one whose `set` lets a lock holder overwrite. A refused write fails the caller.
  */
 export class GuardedStore {
 	readonly #store: TokenStore
@@ -27,6 +51,9 @@ export class GuardedStore {
 	readonly #report: (event: StoreErrorEvent) => void
 	/** Until when the store is skipped after a failure (epoch ms). */
 	#pausedUntil = 0
+	readonly #pending = new Map<string, PendingWrite>()
+	#flushTimer: unknown
+	#flushing: Promise<void> | undefined
 
 	/**
 	 * @param timeout bound on each store call (the manager's request timeout)
@@ -55,14 +82,65 @@ export class GuardedStore {
 		return this.#guard('set', () => this.#store.set(key, value, { ttl }), undefined)
 	}
 
-	/** A write that must not be lost silently: rejects on failure (after reporting it), and at once while the store is paused. */
-	async setStrict(key: string, value: StoredTokenSet, ttl: number): Promise<void> {
-		if (this.#paused()) throw new Error('store skipped after a recent failure')
+	/**
+	 * Writes a refresh-token set that must not be lost. Resolves `'saved'` once the store has it, or
+	 * `'pending'` when the store is in an outage: the set is then kept here and written when the pause
+	 * ends (see {@link GuardedStore.pendingGrant}). Rejects when the store refuses it (for example
+	 * `StoreFullError`).
+	 */
+	async saveGrant(key: string, value: StoredTokenSet, ttl: number): Promise<'saved' | 'pending'> {
+		if (this.#paused()) {
+			this.#remember(key, value, ttl)
+			return 'pending'
+		}
 		try {
 			await this.#bounded(() => this.#store.set(key, value, { ttl }))
 		} catch (error) {
 			this.#failed('set', error)
-			throw error
+			if (storeFailureKind(error) === 'refused') throw error
+			this.#remember(key, value, ttl)
+			return 'pending'
+		}
+		const pending = this.#pending.get(key)
+		if (pending && pending.value.requestedAt <= value.requestedAt) this.#pending.delete(key)
+		return 'saved'
+	}
+
+	/** The set written with `saveGrant` that has not reached the store yet, if any: only this process knows it. */
+	pendingGrant(key: string): StoredTokenSet | undefined {
+		return this.#pending.get(key)?.value
+	}
+
+	/** Forgets a pending set (the holder logged out, or the set turned out to be spent or superseded). */
+	dropPending(key: string, value?: StoredTokenSet): void {
+		if (value === undefined || this.#pending.get(key)?.value === value) this.#pending.delete(key)
+	}
+
+	/**
+	 * Writes the pending set of `key` (or of every key) unless the store holds a newer one, in which case
+	 * the pending set is dropped. Resolves when done or when the store failed again (the set stays pending).
+	 */
+	async flushPending(key?: string): Promise<void> {
+		const keys = key === undefined ? [...this.#pending.keys()] : [key]
+		for (const each of keys) {
+			const pending = this.#pending.get(each)
+			if (pending === undefined) continue
+			if (this.#paused()) return
+			const ttl = pending.deadline - this.#clock.now()
+			if (ttl <= 0) {
+				this.#pending.delete(each)
+				continue
+			}
+			try {
+				const stored = await this.#bounded(() => this.#store.get(each))
+				if (!isNewerGrant(stored, pending.value) && stored?.refreshToken !== pending.value.refreshToken) {
+					await this.#bounded(() => this.#store.set(each, pending.value, { ttl }))
+				}
+			} catch (error) {
+				this.#failed('set', error)
+				if (storeFailureKind(error) === 'outage') return
+			}
+			if (this.#pending.get(each) === pending) this.#pending.delete(each)
 		}
 	}
 
@@ -97,12 +175,35 @@ export class GuardedStore {
 		return this.#clock.now() < this.#pausedUntil
 	}
 
-	/** Reports a failure and pauses the store, unless the store refused on purpose (a TokenWardenError such as StoreFullError). */
+	/** Reports a failure and, for an outage, pauses the store (a refusal, such as StoreFullError, says nothing about the store's health). */
 	#failed(operation: StoreErrorEvent['operation'], error: unknown): void {
 		this.#report({ type: 'store-error', operation, error: asError(error) })
-		if (!(error instanceof TokenWardenError)) {
-			this.#pausedUntil = this.#clock.now() + Math.min(MAX_PAUSE, Math.max(MIN_PAUSE, this.#timeout))
+		if (storeFailureKind(error) === 'outage') {
+			const pause = Math.min(MAX_PAUSE, Math.max(MIN_PAUSE, this.#timeout))
+			this.#pausedUntil = this.#clock.now() + pause
+			this.#scheduleFlush(pause)
 		}
+	}
+
+	#remember(key: string, value: StoredTokenSet, ttl: number): void {
+		const current = this.#pending.get(key)
+		if (current && current.value.requestedAt > value.requestedAt) return
+		this.#pending.set(key, { value, deadline: this.#clock.now() + ttl })
+		this.#scheduleFlush(Math.max(0, this.#pausedUntil - this.#clock.now()))
+	}
+
+	/** Writes pending sets when the pause ends. The timer does not keep a process alive. */
+	#scheduleFlush(delay: number): void {
+		if (this.#pending.size === 0 || this.#flushTimer !== undefined) return
+		const timer = this.#clock.setTimeout(() => {
+			this.#flushTimer = undefined
+			this.#flushing ??= this.flushPending().finally(() => {
+				this.#flushing = undefined
+				if (this.#pending.size > 0) this.#scheduleFlush(Math.max(0, this.#pausedUntil - this.#clock.now()))
+			})
+		}, delay)
+		;(timer as { unref?: () => void } | undefined)?.unref?.()
+		this.#flushTimer = timer
 	}
 
 	async #guard<T>(operation: StoreErrorEvent['operation'], call: () => Promise<T>, fallback: T, limit = this.#timeout, onTimeout?: () => void): Promise<T> {

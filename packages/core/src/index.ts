@@ -10,16 +10,17 @@ export {
 	ConsentRequiredError,
 	InvalidTokenResponseError,
 	OAuthError,
+	RateLimitedError,
 	StateMismatchError,
 	StoreFullError,
 	StoreUnavailableError,
 	TokenEndpointError,
 	TokenWardenError,
 } from './errors.js'
-export type { InvalidTokenResponseReason } from './errors.js'
+export type { ErrorContext, InvalidTokenResponseReason } from './errors.js'
 export type { AuthorizationRequest, AuthorizationUrlOptions } from './authorization-request.js'
 export type { Token, TokenRequest } from './types/token.js'
-export type { StoredTokenSet, StoreLock, StoreLockOptions, StoreSetOptions, TokenStore } from './types/store.js'
+export type { StoredTokenSet, StoreFailure, StoreFailureKind, StoreLock, StoreLockOptions, StoreSetOptions, TokenStore } from './types/store.js'
 export type {
 	BaseTokenManagerOptions,
 	ClientAuthMethod,
@@ -41,9 +42,11 @@ export type {
 	ExpirySource,
 	InvalidateEvent,
 	Logger,
+	RateLimitedEvent,
 	RefreshErrorEvent,
 	RetryEvent,
 	StoreErrorEvent,
+	TokenErrorEvent,
 	TokenEvent,
 	TokenWardenEvent,
 } from './types/events.js'

@@ -1,11 +1,14 @@
 import type PQueue from 'p-queue'
-import { InvalidTokenResponseError, TokenEndpointError, type TokenWardenError } from './errors.js'
-import { errorMessage, type Redactor, safeCause } from './redaction.js'
+import { AbortError, type ErrorContext, InvalidTokenResponseError, TokenEndpointError, TokenWardenError, withContext } from './errors.js'
+import type { Emit } from './events.js'
+import type { GrantRequest } from './grants.js'
+import type { RateBudget } from './rate-limit.js'
 import type { ResolvedRetry } from './retry.js'
 import { backoffDelay, parseRetryAfter } from './retry.js'
 import type { BodyReadOptions } from './body-reader.js'
+import { errorMessage, type Redactor, safeCause } from './redaction.js'
 import { oauthErrorFrom, parseTokenResponse, readBody, type TokenResponse } from './token-response.js'
-import type { RetryEvent } from './types/events.js'
+import type { RetryEvent, TokenErrorEvent } from './types/events.js'
 import type { Clock, FetchLike } from './types/options.js'
 
 /** Adds client authentication to one token request ([RFC 6749 §2.3](https://www.rfc-editor.org/rfc/rfc6749#section-2.3)). Called per attempt, so JWT assertions are fresh. */
@@ -16,15 +19,27 @@ export interface TokenEndpointContext {
 	clock: Clock
 	timeout: number
 	retry: ResolvedRetry
-	/** Serialises attempts through the rate limit and concurrency cap shared by all keys. */
+	/** Caps token requests in flight across all keys. */
 	queue: PQueue
+	/** The `rateLimit` budget shared by all keys, when there is one. */
+	budget: RateBudget | undefined
 	authenticate: ClientAuthenticator
 	defaultLifetime: number
-	onRetry: (event: RetryEvent) => void
+	/** Reports `retry` and `rate-limited` events. */
+	emit: Emit
 	/** Masks the client's own secrets. */
 	redact: Redactor
 	/** Byte cap on every response body (`maxResponseBytes`). */
 	maxResponseBytes: number
+	/** Put on every error, so a user can tell which credential set failed. */
+	errorContext: ErrorContext
+}
+
+/** Per request: the cache key it is for (events), and a signal that cancels it when nobody waits any more. */
+export interface RequestOptions {
+	key: string
+	/** Cancels the request between attempts (a retry sleep, a wait for the budget or a concurrency slot); an attempt on the wire is never cut short. */
+	signal?: AbortSignal | undefined
 }
 
 /** Outcome of one attempt: a result, or a failure and whether it may be retried. */
@@ -33,26 +48,61 @@ type Attempt =
 	| { ok: false; error: TokenWardenError | Error; retryable: false }
 	| { ok: false; error: TokenEndpointError; retryable: true; reason: RetryEvent['reason']; retryAfter?: number | undefined; status?: number }
 
+/** Attempts made by the request that threw an error (see {@link attemptsOf}). */
+const attemptsMade = new WeakMap<object, number>()
+
+/** How many attempts the token request that failed with `error` made (0 when it made none, or the error did not come from one). */
+export function attemptsOf(error: unknown): number {
+	return typeof error === 'object' && error !== null ? (attemptsMade.get(error) ?? 0) : 0
+}
+
 /**
  * One token request ([RFC 6749 §4.4.2](https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2), §4.1.3, §6):
  * a form-urlencoded POST with client authentication, retried on network errors, timeouts, 5xx and 429
  * with backoff (honouring `Retry-After`), never on an OAuth error.
+ *
+ * The retry rule comes from the grant: a repeatable request is retried after any transient failure; one
+ * that spends what it sends (see {@link GrantRequest.repeatable}) only when the server cannot have acted
+ * on it (connection refused, 429, 503).
  */
-export async function requestToken(
-	context: TokenEndpointContext,
-	url: string,
-	params: Readonly<Record<string, string>>,
-	requestSecrets: readonly string[] = [],
-	{ onlyUnprocessed = false }: { onlyUnprocessed?: boolean } = {},
-): Promise<TokenResponse> {
-	const redact = context.redact.with(requestSecrets)
-	for (let attempt = 1; ; attempt++) {
-		const outcome = await context.queue.add(() => attemptOnce(context, url, params, redact, attempt))
+export async function requestToken(context: TokenEndpointContext, url: string, grant: GrantRequest, options: RequestOptions): Promise<TokenResponse> {
+	let attempt = 0
+	try {
+		return await attemptAll(context, url, grant, options, () => ++attempt)
+	} catch (error) {
+		const failure = withContext(error, context.errorContext)
+		if (typeof failure === 'object' && failure !== null && !attemptsMade.has(failure)) attemptsMade.set(failure, attempt)
+		throw failure
+	}
+}
+
+async function attemptAll(context: TokenEndpointContext, url: string, grant: GrantRequest, options: RequestOptions, next: () => number): Promise<TokenResponse> {
+	const redact = context.redact.with(grant.secrets)
+	const { signal } = options
+	for (;;) {
+		if (signal?.aborted) throw new AbortError(signal.reason)
+		const queuedAt = context.clock.now()
+		let attempt = 0
+		const outcome = await context.queue
+			.add(
+				async () => {
+					if (context.budget) {
+						// The wait for the budget and for a concurrency slot together stay within one timeout.
+						const maxWait = Math.max(0, context.timeout - (context.clock.now() - queuedAt))
+						await context.budget.take(maxWait, signal, (waitMs) => context.emit({ type: 'rate-limited', key: options.key, waitMs }))
+					}
+					attempt = next()
+					return attemptOnce(context, url, grant.params, redact, attempt)
+				},
+				signal ? { signal } : {},
+			)
+			.catch((error: unknown) => {
+				if (signal?.aborted && !(error instanceof AbortError)) throw new AbortError(signal.reason)
+				throw error
+			})
 		if (outcome.ok) return outcome.value
 		if (!outcome.retryable) throw outcome.error
-		// A request that spends what it sends (a rotating refresh token) is retried only when the server
-		// cannot have acted on it: after a timeout or a dropped connection it may have rotated the token.
-		if (onlyUnprocessed && !unprocessed(outcome)) throw outcome.error
+		if (!grant.repeatable && !unprocessed(outcome)) throw outcome.error
 		if (attempt > context.retry.limit) throw outcome.error
 		let delay = backoffDelay(attempt, context.retry)
 		if (outcome.retryAfter !== undefined) {
@@ -64,8 +114,8 @@ export async function requestToken(
 			}
 			delay = outcome.retryAfter
 		}
-		context.onRetry({ type: 'retry', attempt, delay, status: outcome.status, reason: outcome.reason })
-		await sleep(context.clock, delay)
+		context.emit({ type: 'retry', attempt, delay, status: outcome.status, reason: outcome.reason })
+		await sleep(context.clock, delay, signal)
 	}
 }
 
@@ -184,8 +234,20 @@ function unprocessed(outcome: Extract<Attempt, { retryable: true }>): boolean {
 	return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
 }
 
-function sleep(clock: Clock, ms: number): Promise<void> {
-	return new Promise((resolve) => clock.setTimeout(resolve, ms))
+/** Waits between attempts; cancelled by the signal, so a request nobody waits for any more does not keep a process alive. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+	if (!signal) return new Promise((resolve) => clock.setTimeout(resolve, ms))
+	return new Promise((resolve, reject) => {
+		const onAbort = () => {
+			clock.clearTimeout(timer)
+			reject(new AbortError(signal.reason))
+		}
+		const timer = clock.setTimeout(() => {
+			signal.removeEventListener('abort', onAbort)
+			resolve()
+		}, ms)
+		signal.addEventListener('abort', onAbort, { once: true })
+	})
 }
 
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_(GET|VERIFY)_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_OSSL_)/
@@ -196,4 +258,18 @@ function tlsFailure(error: unknown): string | undefined {
 		if (typeof current.code === 'string' && TLS_CODES.test(current.code)) return current.code
 	}
 	return undefined
+}
+
+/** The `token-error` event of a token request callers waited for and that failed. */
+export function tokenErrorEvent(key: string, grantType: string, subject: string | undefined, error: unknown): TokenErrorEvent {
+	const status = (error as { status?: unknown } | null)?.status
+	return {
+		type: 'token-error',
+		key,
+		grantType,
+		code: error instanceof TokenWardenError ? error.code : 'UNKNOWN',
+		status: typeof status === 'number' ? status : undefined,
+		attempts: attemptsOf(error),
+		subject,
+	}
 }

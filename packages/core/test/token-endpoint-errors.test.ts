@@ -232,7 +232,7 @@ describe('rate limit', () => {
 		vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
 		const replies = tokenReplies()
 		nock(ISSUER).post(TOKEN_PATH).times(5).reply(replies.reply)
-		const { tokens } = setup({ rateLimit: { limit: 2, interval: 60_000 } })
+		const { tokens } = setup({ rateLimit: { limit: 2, interval: 60_000 }, timeout: 120_000 })
 		const all = Promise.all(['a', 'b', 'c', 'd', 'e'].map((scope) => tokens.getToken({ scope })))
 		await until(() => replies.count() === 2)
 		await vi.advanceTimersByTimeAsync(59_000)

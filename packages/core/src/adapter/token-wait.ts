@@ -2,7 +2,9 @@ import { TokenWardenError } from '../errors.js'
 
 /** Timers the token wait uses: the global ones unless a test or an adapter injects its own. */
 export interface WaitTimers {
+	/** Starts a timer; returns a handle for {@link WaitTimers.clearTimeout}. */
 	setTimeout(callback: () => void, ms: number): unknown
+	/** Cancels a timer started by {@link WaitTimers.setTimeout}. */
 	clearTimeout(handle: unknown): void
 }
 

@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
 import { authorizeUrlOption, type Environment, presetUrl, requireScope, requireString, resolveEnvironment } from './environment.js'
 import { type ApiRequestDecoration, decoration } from './request-decoration.js'
@@ -36,7 +37,7 @@ const TOKEN_URLS = {
  * BB publishes no limit for its token endpoint (its API quotas are per application). 10 a minute is far
  * above what single flight needs and still stops a loop.
  */
-export const BANCO_DO_BRASIL_RATE_LIMIT = { limit: 10, interval: 60_000 } as const
+export const BANCO_DO_BRASIL_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interval: 60_000 }
 
 /**
  * Banco do Brasil (API Pix and the other developers.bb.com.br APIs): client_credentials with HTTP Basic

@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '../types/options.js'
 import { createMtlsAgents } from '../tls.js'
 import type { ClientSecretOptions, FetchLike, TlsOptions } from '../types/options.js'
 import { authorizeUrlOption, type Environment, presetUrl, requireString, requireTls, resolveEnvironment } from './environment.js'
@@ -38,7 +39,7 @@ export const EFI_TOKEN_LIFETIME = 3_600_000
  * minute is far above what single flight needs (one request per hour-long token per scope) and still
  * stops a loop.
  */
-export const EFI_RATE_LIMIT = { limit: 10, interval: 60_000 } as const
+export const EFI_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interval: 60_000 }
 
 /**
  * Efí (formerly Gerencianet), API Pix: client_credentials with HTTP Basic (id:secret as issued), the

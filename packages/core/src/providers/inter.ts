@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
 import { authorizeUrlOption, type Environment, presetUrl, requireScope, requireString, requireTls, resolveEnvironment } from './environment.js'
 import { type ApiRequestDecoration, decoration } from './request-decoration.js'
@@ -36,7 +37,7 @@ export const INTER_TOKEN_LIFETIME = 3_600_000
  * https://developers.inter.co/references/token : at most 5 token requests a minute (production and
  * sandbox). The cap is 4, leaving one for another process or a restart.
  */
-export const INTER_RATE_LIMIT = { limit: 4, interval: 60_000 } as const
+export const INTER_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 4, interval: 60_000 }
 
 /**
  * Banco Inter (API Pix, Cobrança, Banking): client_credentials with client_id and client_secret in the

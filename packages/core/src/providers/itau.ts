@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
 import { authorizeUrlOption, type Environment, presetUrl, requireString, requireTls, resolveEnvironment } from './environment.js'
 
@@ -33,7 +34,7 @@ export const ITAU_TOKEN_LIFETIME = 300_000
  * Itaú publishes no limit for its token endpoint. 10 a minute is far above what single flight needs
  * (one request per 5-minute token per scope) and still stops a loop from hammering the STS.
  */
-export const ITAU_RATE_LIMIT = { limit: 10, interval: 60_000 } as const
+export const ITAU_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interval: 60_000 }
 
 /**
  * Itaú (Pix and the other STS-authenticated APIs): client_credentials with client_id and client_secret

@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
 import { authorizeUrlOption, type Environment, presetUrl, requireString, requireTls } from './environment.js'
 
@@ -38,7 +39,7 @@ const TOKEN_URLS = {
  * Santander publishes no limit for its Pix token endpoint. 10 a minute is far above what single flight
  * needs (one request per token lifetime per scope) and still stops a loop.
  */
-export const SANTANDER_RATE_LIMIT = { limit: 10, interval: 60_000 } as const
+export const SANTANDER_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interval: 60_000 }
 
 function santanderEnvironment(value: unknown): keyof typeof TOKEN_URLS {
 	if (value === 'sandbox' || value === 'homologation' || value === 'production') return value

@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '../types/options.js'
 import type { TlsClientAuthOptions, TlsOptions } from '../types/options.js'
 import { authorizeUrlOption, type Environment, presetUrl, requireScope, requireString, requireTls, resolveEnvironment } from './environment.js'
 import { type ApiRequestDecoration, decoration } from './request-decoration.js'
@@ -28,7 +29,7 @@ const PRODUCTION_TOKEN_URL = 'https://auth.sicoob.com.br/auth/realms/cooperado/p
  * Sicoob publishes no limit for its token endpoint. 10 a minute is far above what single flight needs
  * and still stops a loop.
  */
-export const SICOOB_RATE_LIMIT = { limit: 10, interval: 60_000 } as const
+export const SICOOB_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interval: 60_000 }
 
 /**
  * Sicoob (API Pix, Cobrança Bancária, Conta Corrente): a public client authenticated by its certificate

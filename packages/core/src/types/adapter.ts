@@ -44,7 +44,10 @@ export interface ResponseView {
 	/** The URL that answered, after redirects; absent or empty when the client does not tell. */
 	readonly url?: string | undefined
 	/** Header lookup by (case-insensitive) name: a string, a list of strings, or null/undefined when absent. */
-	readonly headers: { get(name: string): unknown }
+	readonly headers: {
+		/** The value of one response header (case-insensitive name), or null/undefined when absent. */
+		get(name: string): unknown
+	}
 }
 
 /** The manager methods an adapter uses: a {@link TokenManager} or anything shaped like one (a test double). */

@@ -89,8 +89,45 @@ export interface InvalidateEvent {
 	key: string
 }
 
+/** A token request that callers were waiting for failed (background refreshes report `refresh-error` instead). */
+export interface TokenErrorEvent {
+	/** Event kind. */
+	type: 'token-error'
+	/** Cache key of the token that was asked for. */
+	key: string
+	/** Grant of the failed request: `client_credentials`, `authorization_code` or `refresh_token`. */
+	grantType: string
+	/** The `code` of the error callers got, for example `OAUTH_ERROR` or `RATE_LIMITED`. */
+	code: string
+	/** HTTP status of the last attempt, when there was a response. */
+	status?: number | undefined
+	/** Attempts made at the token endpoint, retries included (0 when none was made). */
+	attempts: number
+	/** The account holder, for a holder's token. */
+	subject?: string | undefined
+}
+
+/** A token request started waiting for the `rateLimit` budget. */
+export interface RateLimitedEvent {
+	/** Event kind. */
+	type: 'rate-limited'
+	/** Cache key of the token being requested. */
+	key: string
+	/** How long until the budget has room for it, ms (past the manager's `timeout`, the request fails with `RATE_LIMITED`). */
+	waitMs: number
+}
+
 /** Every event the manager reports to `onEvent`, told apart by `type`. */
-export type TokenWardenEvent = TokenEvent | RefreshErrorEvent | RetryEvent | ConsentRequiredEvent | ConsentExpiringEvent | StoreErrorEvent | InvalidateEvent
+export type TokenWardenEvent =
+	| TokenEvent
+	| RefreshErrorEvent
+	| RetryEvent
+	| ConsentRequiredEvent
+	| ConsentExpiringEvent
+	| StoreErrorEvent
+	| InvalidateEvent
+	| TokenErrorEvent
+	| RateLimitedEvent
 
 /** Console-compatible logger. */
 export interface Logger {

@@ -45,11 +45,41 @@ export interface StoreLockOptions {
 }
 
 /**
+ * How a store says why an operation failed: put a `storeFailure` property on the error it throws.
+ *
+ * - `'outage'`: the store could not answer (timeout, connection refused or lost, server restarting).
+ *   The manager pauses the store for a moment (one timeout per outage, not one per call), carries on
+ *   with its in-process state, keeps rotated refresh tokens it could not write and writes them when the
+ *   pause ends. An error without the property is taken as an outage, whatever its class.
+ * - `'refused'`: the store answered and will not do it (full, value it cannot keep, entry it cannot
+ *   read). Trying again soon will not help, and pausing would not either: the store is not paused, and
+ *   a refused write of a refresh-token set fails the call that made it (for example with `StoreFullError`).
+ */
+export type StoreFailureKind = 'outage' | 'refused'
+
+/** An error a store throws, saying which kind of failure it is (see {@link StoreFailureKind}). */
+export interface StoreFailure extends Error {
+	/** Outage (try again later, in-process meanwhile) or refusal (it will not be done). */
+	readonly storeFailure: StoreFailureKind
+}
+
+/**
  * Where tokens live between requests. {@link memoryStore} is the default; a shared store
  * (for example `@tokenwarden/redis`) lets a fleet of processes share tokens.
  *
  * The manager keeps its own copy of the tokens it handed out and reads the store only when that
  * copy is missing or stale, so a store is never on the hot path.
+ *
+ * The contract:
+ * - Every method may fail; a failure is an outage unless the error says `storeFailure: 'refused'`
+ *   ({@link StoreFailure}). The manager bounds every call by its `timeout` and treats a call that takes
+ *   longer as an outage.
+ * - `set` keeps the entry with the later `requestedAt` (newer wins). The manager does not rely on it
+ *   alone for refresh-token sets: before writing a set it kept during an outage, it reads the store and
+ *   writes only over an older set.
+ * - Entries with a `refreshToken` are an account holder's consent: a store must not evict them to make
+ *   room; it refuses the write instead.
+ * - Keys are opaque strings of at most a few hundred characters; values are plain JSON.
  */
 export interface TokenStore {
 	/** The entry stored under `key`, or `undefined` when there is none (or it has expired). */
