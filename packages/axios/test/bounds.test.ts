@@ -1,5 +1,6 @@
 import { inspect } from 'node:util'
 import axios, { AxiosError, CanceledError } from 'axios'
+import { RateLimitedError } from '@tokenwarden/core'
 import { describe, expect, test } from 'vitest'
 import { withTokens } from '@tokenwarden/axios'
 import { API, endpoint, setup, startServer, useNock } from '../../../test-support/adapters.ts'
@@ -80,14 +81,27 @@ describe('a successful response does not show the token when logged', () => {
 })
 
 describe('the token budget (rateLimit)', () => {
-	test("a call whose token request is held back by the manager's rateLimit ends at the client's timeout, with axios' timeout error", async () => {
+	test("a call whose token request waits for the manager's rateLimit budget ends at the client's timeout, with axios' timeout error; the token request goes on", async () => {
+		const { tokens, tokenEndpoint } = setup({ rateLimit: { limit: 1, interval: 300 } })
+		endpoint(API, '/cob')
+		const api = withTokens(axios.create({ baseURL: API }), tokens)
+		expect((await api.get('/cob')).status).toBe(200)
+		// The budget of one token request per 300 ms is spent: a token for another scope waits for it, the call does not.
+		await expect(api.get('/cob', { timeout: 30, tokenwarden: { scope: 'other' } })).rejects.toMatchObject({ code: 'ECONNABORTED' })
+		// The token request itself goes on and is there for the next caller.
+		await tokens.getToken({ scope: 'other' })
+		expect(tokenEndpoint.count()).toBe(2)
+	})
+
+	test("a call whose token request would wait for the budget longer than the manager's timeout fails at once with the manager's RateLimitedError, unwrapped", async () => {
 		const { tokens, tokenEndpoint } = setup({ rateLimit: { limit: 1, interval: 60_000 } })
 		endpoint(API, '/cob')
 		const api = withTokens(axios.create({ baseURL: API }), tokens)
 		expect((await api.get('/cob')).status).toBe(200)
-		await tokens.invalidate(await tokens.getToken())
-		// The budget of one token request a minute is spent: the next one waits for it, the call does not.
-		await expect(api.get('/cob', { timeout: 30 })).rejects.toMatchObject({ code: 'ECONNABORTED' })
+		const error = await api.get('/cob', { tokenwarden: { scope: 'other' } }).catch((caught: unknown) => caught)
+		expect(error).toBeInstanceOf(RateLimitedError)
+		expect(error).not.toBeInstanceOf(AxiosError)
+		expect(error).toMatchObject({ code: 'RATE_LIMITED' })
 		expect(tokenEndpoint.count()).toBe(1)
 	})
 })

@@ -39,11 +39,10 @@ describe('types', () => {
 		expectTypeOf<WithTokensOptions>().toExtend<{ origins?: readonly string[] | undefined; retryUnauthorized?: boolean | undefined }>()
 	})
 
-	test('an instance typed by axios require types (CommonJS consumers) fits, and its configs take the option', () => {
+	test('an instance typed by axios require types (CommonJS consumers) fits withTokens, with its own type', () => {
 		const install = () => withTokens(required.create({ baseURL: 'https://api.example.com' }), tokens)
 		expectTypeOf(install).returns.toEqualTypeOf<ReturnType<RequiredAxios['create']>>()
-		expectTypeOf<{ tokenwarden: false }>().toExtend<NonNullable<Parameters<RequiredAxios['get']>[1]>>()
-		expectTypeOf<{ tokenwarden: { subject: 'account-42' } }>().toExtend<NonNullable<Parameters<RequiredAxios['get']>[1]>>()
-		expectTypeOf<{ tokenwarden: true }>().not.toExtend<NonNullable<Parameters<RequiredAxios['get']>[1]>>()
+		// The tokenwarden option on axios' require types comes with the package's .d.cts declarations (a copy of
+		// these, read as CommonJS): type-checked against the packed package by scripts/matrix/run-matrix.sh.
 	})
 })

@@ -1,4 +1,5 @@
-import ky, { TimeoutError } from 'ky'
+import ky, { HTTPError, TimeoutError } from 'ky'
+import { RateLimitedError } from '@tokenwarden/core'
 import kyOne, { TimeoutError as TimeoutErrorOne } from 'ky-1'
 import { describe, expect, test } from 'vitest'
 import { withTokens } from '@tokenwarden/ky'
@@ -44,14 +45,27 @@ describe("ky's timeout and signal bound the wait for a token", () => {
 })
 
 describe('the token budget (rateLimit)', () => {
-	test("a call whose token request is held back by the manager's rateLimit ends at ky's timeout, with ky's TimeoutError", async () => {
+	test("a call whose token request waits for the manager's rateLimit budget ends at the client's timeout, with ky's TimeoutError; the token request goes on", async () => {
+		const { tokens, tokenEndpoint } = setup({ rateLimit: { limit: 1, interval: 300 } })
+		endpoint(API, '/cob')
+		const api = withTokens(ky.create({ baseUrl: API, retry: 0 }), tokens)
+		expect((await api.get('cob')).status).toBe(200)
+		// The budget of one token request per 300 ms is spent: a token for another scope waits for it, the call does not.
+		await expect(api.get('cob', { timeout: 30, context: { tokenwarden: { scope: 'other' } } })).rejects.toBeInstanceOf(TimeoutError)
+		// The token request itself goes on and is there for the next caller.
+		await tokens.getToken({ scope: 'other' })
+		expect(tokenEndpoint.count()).toBe(2)
+	})
+
+	test("a call whose token request would wait for the budget longer than the manager's timeout fails at once with the manager's RateLimitedError, unwrapped", async () => {
 		const { tokens, tokenEndpoint } = setup({ rateLimit: { limit: 1, interval: 60_000 } })
 		endpoint(API, '/cob')
 		const api = withTokens(ky.create({ baseUrl: API, retry: 0 }), tokens)
 		expect((await api.get('cob')).status).toBe(200)
-		await tokens.invalidate(await tokens.getToken())
-		// The budget of one token request a minute is spent: the next one waits for it, the call does not.
-		await expect(api.get('cob', { timeout: 30 })).rejects.toBeInstanceOf(TimeoutError)
+		const error = await api.get('cob', { context: { tokenwarden: { scope: 'other' } } }).catch((caught: unknown) => caught)
+		expect(error).toBeInstanceOf(RateLimitedError)
+		expect(error).not.toBeInstanceOf(HTTPError)
+		expect(error).toMatchObject({ code: 'RATE_LIMITED' })
 		expect(tokenEndpoint.count()).toBe(1)
 	})
 })

@@ -3,12 +3,10 @@ import kyOne, { HTTPError as HTTPErrorOne } from 'ky-1'
 import type { KyInstance } from 'ky'
 import { describe, test } from 'vitest'
 import { withTokens } from '@tokenwarden/ky'
-import { type AdapterDriver, API, cooldownScenarios, managerKeepsReplacement, policyScenarios, scenarios, useNock } from '../../../test-support/adapters.ts'
+import { type AdapterDriver, API, cooldownScenarios, policyScenarios, useNock } from '../../../test-support/adapters.ts'
 import { driver } from './driver.ts'
 
 useNock()
-
-const cooldown = await managerKeepsReplacement()
 
 /** The same scenarios on ky 1 (`prefixUrl`; inputs without a leading slash). */
 const kyOneDriver: AdapterDriver<KyInstance> = {
@@ -34,14 +32,10 @@ describe.each([
 	test('a path that rejects every token leaves the other scopes of the manager alone', () => policyScenarios.otherKeysUnaffected(adapterDriver))
 })
 
-describe.runIf(cooldown)('an API that rejects every token (with the manager cooldown of issue 13)', () => {
+describe('an API that rejects every token (the manager keeps a just-issued token through a cooldown)', () => {
 	test('100 concurrent calls to an always-401 API cause at most 2 token requests, and each call gets its 401', () => cooldownScenarios.alwaysRejectingConcurrent(driver))
 
 	test('1,000 sequential calls over a minute cause at most 6 token requests', () => cooldownScenarios.alwaysRejectingSequential(driver), 60_000)
 
 	test('the fresh token is kept through the cooldown: the next call gets its 401 without a token request', () => cooldownScenarios.freshTokenKeptThroughCooldown(driver))
-})
-
-describe.runIf(!cooldown)('with a manager without the cooldown', () => {
-	test('a second 401 after the retry drops the fresh token too', () => scenarios.secondUnauthorizedDropsFreshToken(driver))
 })

@@ -1,8 +1,6 @@
 import type { AdapterOptions, RequestTokenOptions, TokenSource } from '@tokenwarden/core/adapter'
 
 export type { RequestTokenOptions, TokenSource }
-// Loads the same augmentation for axios' require types (CommonJS consumers); see augment-require.cts.
-export type { RequireTypesAugmented } from './augment-require.cjs'
 
 /**
  * What {@link withTokens} needs of an axios instance, by shape: instances typed by axios' `import` types,
