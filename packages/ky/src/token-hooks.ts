@@ -1,6 +1,7 @@
 import type { Token, TokenRequest } from '@tokenwarden/core'
 import type { Hooks, Options } from 'ky'
 import { createTokenPolicy, resolveAdapterSettings, type TokenPolicy } from '@tokenwarden/core/adapter'
+import { decorateQuery, type PreparedDecoration, prepareDecoration } from '@tokenwarden/core/providers'
 import { baseOrigin } from './base-origin.js'
 import type { TokenHooksOptions, TokenSource } from './types/options.js'
 
@@ -23,6 +24,8 @@ interface Call {
 	hasBody: boolean
 	/** Whether the body can be sent again. */
 	replayable: boolean
+	/** The installation's `decorate` option, prepared; undefined for none. */
+	decoration: PreparedDecoration | undefined
 }
 
 /** ky 2: calls keyed by their `context`, which ky creates afresh for every call and keeps across its retries. */
@@ -48,25 +51,49 @@ const globalFetch: Fetch = (input, init) => globalThis.fetch(input, init)
  * These hooks need ky 2 (its `init` hook); with ky 1 a call that would need a token rejects with a
  * TypeError saying to use {@link withTokens}, which works with both.
  *
- * @throws TypeError when the options are wrong.
+ * When it fails: ky hands hooks nothing of the instance they are given to, so `tokenHooks` cannot see the
+ * client's `baseUrl` when it is called. Everything else (manager, scope, `decorate`, the `origins` entries)
+ * is checked then; without `origins`, the base URL is checked at each call, when ky runs the `init` hook
+ * (before any request is sent, token request included), and a call with none rejects with a TypeError
+ * saying what to pass. To fail at setup instead, pass `origins` or use {@link withTokens}.
+ *
+ * @throws TypeError when the options are wrong (at once), and, through the call's promise, for a call
+ * without `origins` whose options have no absolute `baseUrl` / `prefix` (ky 1: `prefixUrl`).
  */
 export function tokenHooks(manager: TokenSource, options?: TokenHooksOptions): Hooks {
-	if (options?.origins !== undefined) {
-		const policy = createTokenPolicy(resolveAdapterSettings(manager, options, undefined, 'tokenHooks'))
-		return createInstallation(() => policy).hooks
+	const [adapterOptions, decoration] = splitDecoration(options, 'tokenHooks')
+	if (adapterOptions?.origins !== undefined) {
+		const policy = createTokenPolicy(resolveAdapterSettings(manager, adapterOptions, undefined, 'tokenHooks'))
+		return createInstallation(() => policy, decoration).hooks
 	}
 	// Check everything but the origin now, so a mistake still surfaces where the hooks are made.
-	resolveAdapterSettings(manager, options, 'https://origin.checked.per.call', 'tokenHooks')
+	resolveAdapterSettings(manager, adapterOptions, 'https://origin.checked.per.call', 'tokenHooks')
 	const byOrigin = new Map<string | undefined, TokenPolicy>()
 	return createInstallation((callOptions) => {
 		const origin = baseOrigin(callOptions)
+		// ky hands hooks no options when they are made: the base URL is known only now, at the call.
+		if (origin === undefined) throw new TypeError(NO_ORIGIN)
 		let policy = byOrigin.get(origin)
 		if (policy === undefined) {
-			policy = createTokenPolicy(resolveAdapterSettings(manager, options, origin, 'tokenHooks'))
+			policy = createTokenPolicy(resolveAdapterSettings(manager, adapterOptions, origin, 'tokenHooks'))
 			byOrigin.set(origin, policy)
 		}
 		return policy
-	}).hooks
+	}, decoration).hooks
+}
+
+/** Why a call through `tokenHooks` without `origins` failed: what to pass instead. */
+const NO_ORIGIN =
+	"tokenwarden: tokenHooks cannot tell where tokens may go: this call has no absolute baseUrl or prefix (ky 1: prefixUrl), and tokenHooks was made without origins. Pass origins to tokenHooks (tokenHooks(tokens, { origins: ['https://api.example.com'] })), give ky.create a baseUrl, or use withTokens(client, tokens), which checks this when it installs"
+
+/**
+ * The adapter options without `decorate`, and `decorate` checked and prepared (`caller` names it in
+ * errors): the rest goes to `resolveAdapterSettings` of `@tokenwarden/core/adapter`.
+ */
+export function splitDecoration<T extends { decorate?: unknown }>(options: T | undefined, caller: string): [Omit<T, 'decorate'> | undefined, PreparedDecoration | undefined] {
+	if (typeof options !== 'object' || options === null || !Object.hasOwn(options, 'decorate')) return [options, undefined]
+	const { decorate, ...rest } = options
+	return [rest, prepareDecoration(decorate, `${caller} option decorate`)]
 }
 
 /** One installation: its hooks, and (for `withTokens`) the fetch wrapper that carries tokens on ky 1. */
@@ -90,7 +117,7 @@ export interface Installation {
  * `context` to it through the request. Nothing here uses a value of the `ky` module itself (a marker,
  * a class), so the hooks work whichever copy of ky the instance comes from.
  */
-export function createInstallation(policyFor: (options: Options) => TokenPolicy): Installation {
+export function createInstallation(policyFor: (options: Options) => TokenPolicy, decoration?: PreparedDecoration): Installation {
 	const installation = {}
 
 	/** The call's token request, or false for none; throws on a bad per-call option or origin. */
@@ -102,7 +129,7 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy)
 		const request = policy.tokenRequestOf(context?.tokenwarden, 'context.tokenwarden')
 		if (request === false) return false
 		const hasBody = (options.body !== undefined && options.body !== null) || options.json !== undefined
-		return { owner: installation, policy, request, sent: false, retried: false, byRequest: false, hasBody, replayable: hasBody && replayableBody(options) }
+		return { owner: installation, policy, request, sent: false, retried: false, byRequest: false, hasBody, replayable: hasBody && replayableBody(options), decoration }
 	}
 
 	/** ky 2: runs once per call, before the request exists, with options ky copied for this call. */
@@ -164,7 +191,7 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy)
 			if (call === undefined) {
 				// A request another hook put in place of the one recorded: the call's context is unknown, the client's defaults apply.
 				const policy = policyFor({})
-				call = { owner: installation, policy, request: policy.settings.defaults, sent: false, retried: false, byRequest: true, hasBody: request.body !== null, replayable: false }
+				call = { owner: installation, policy, request: policy.settings.defaults, sent: false, retried: false, byRequest: true, hasBody: request.body !== null, replayable: false, decoration }
 			}
 			return tokenFetch(send, request, init, call)
 		}
@@ -225,9 +252,10 @@ function unwrapped(fetch: Fetch | undefined): Fetch | undefined {
  * and, once per call and when the policy says so, a copy of the request made before it went out is sent
  * with the new token.
  */
-async function tokenFetch(send: Fetch, request: Request, init: RequestInit | undefined, call: Call): Promise<Response> {
+async function tokenFetch(send: Fetch, given: Request, init: RequestInit | undefined, call: Call): Promise<Response> {
 	const { policy } = call
-	if (!policy.allows(request.url)) return send(request, init)
+	if (!policy.allows(given.url)) return send(given, init)
+	const request = call.decoration === undefined ? given : decorated(given, call.decoration)
 	const token = await tokenFor(call, request)
 	request.headers.set('authorization', policy.authorizationHeader(token))
 	call.sent = true
@@ -246,6 +274,18 @@ async function tokenFetch(send: Fetch, request: Request, init: RequestInit | und
 	const second = await send(spare, init)
 	if (policy.classify(second) === 'token-rejected') await rejected(call, spare, fresh, false)
 	return second
+}
+
+/**
+ * The request with the `decorate` option's query parameters and headers it does not have yet (the
+ * caller's own stay): only for a request that carries a token to an allowed origin. A new query needs a
+ * new `Request`; headers are set on the request itself.
+ */
+function decorated(request: Request, decoration: PreparedDecoration): Request {
+	const url = decorateQuery(request.url, decoration)
+	const result = url === request.url ? request : new Request(url, request)
+	for (const [name, value] of decoration.headers) if (!result.headers.has(name)) result.headers.set(name, value)
+	return result
 }
 
 /** Errors of the token manager met while sending: ky 1 takes any error of `fetch` for a network error and would retry it. */

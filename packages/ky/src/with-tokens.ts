@@ -1,7 +1,7 @@
 import type { Hooks, KyInstance, Options } from 'ky'
 import { createTokenPolicy, resolveAdapterSettings } from '@tokenwarden/core/adapter'
 import { baseOrigin } from './base-origin.js'
-import { createInstallation, ownHooks } from './token-hooks.js'
+import { createInstallation, ownHooks, splitDecoration } from './token-hooks.js'
 import type { TokenSource, WithTokensOptions } from './types/options.js'
 
 const hookNames = ['init', 'beforeRequest', 'beforeRetry', 'afterResponse', 'beforeError'] as const
@@ -18,13 +18,14 @@ const hookNames = ['init', 'beforeRequest', 'beforeRetry', 'afterResponse', 'bef
  */
 export function withTokens(client: KyInstance, manager: TokenSource, options?: WithTokensOptions): KyInstance {
 	if (typeof client?.extend !== 'function') throw new TypeError('tokenwarden: withTokens needs a ky instance (ky, ky.create() or .extend())')
+	const [adapterOptions, decoration] = splitDecoration(options, 'withTokens')
 	const kyTwo = runsInitHooks(client)
 	let parentHooks: Hooks | undefined
 	let own: Hooks | undefined
 	let replacing = false
 	const extended = client.extend((parent: Options & { prefixUrl?: unknown }) => {
-		const policy = createTokenPolicy(resolveAdapterSettings(manager, options, baseOrigin(parent), 'withTokens'))
-		const installed = createInstallation(() => policy)
+		const policy = createTokenPolicy(resolveAdapterSettings(manager, adapterOptions, baseOrigin(parent), 'withTokens'))
+		const installed = createInstallation(() => policy, decoration)
 		own = kyTwo ? installed.kyTwoHooks : installed.hooks
 		parentHooks = parent.hooks
 		replacing = Object.values(parent.hooks ?? {}).some((list) => Array.isArray(list) && list.some((hook) => ownHooks.has(hook)))
