@@ -1,5 +1,7 @@
 import { type AdapterSettings, createTokenPolicy, type TokenPolicy } from '@tokenwarden/core/adapter'
 import type { AxiosAdapter, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { PreparedDecoration } from '@tokenwarden/core/providers'
+import { decorate } from './decorate.js'
 import { concealError, concealResponse } from './conceal.js'
 import { type AxiosCopy, copyOf } from './copies.js'
 import { discard, recordingFetch, replayable, responseOf, viewOf } from './responses.js'
@@ -23,11 +25,13 @@ export interface InstallState {
 	settings: AdapterSettings
 	/** The 401 policy of `@tokenwarden/core/adapter` for these settings, made once per installation. */
 	policy: TokenPolicy
+	/** The `decorate` option, prepared; undefined for none. */
+	decoration: PreparedDecoration | undefined
 }
 
-/** The state of an installation with `settings`. */
-export function installState(settings: AdapterSettings): InstallState {
-	return { settings, policy: createTokenPolicy(settings) }
+/** The state of an installation with `settings` and the prepared `decorate` option. */
+export function installState(settings: AdapterSettings, decoration: PreparedDecoration | undefined): InstallState {
+	return { settings, policy: createTokenPolicy(settings), decoration }
 }
 
 /** Adapters resolved for a copy and environment (the fetch adapter depends on `config.env`). */
@@ -77,13 +81,14 @@ export function tokenAdapter(adapter: AdapterSetting, state: InstallState): Axio
 	}
 
 	const tokenAdapter: AxiosAdapter = async (config) => {
-		const { policy } = state
+		const { policy, decoration } = state
 		const copy = copyOf(config.headers)
 		// The interceptor checked the option already; it is read again from the config (which an interceptor
 		// running after ours may have copied) instead of being kept per request.
 		const request = policy.tokenRequestOf(config.tokenwarden, 'request option tokenwarden')
 		const send = sendingAdapter(config, copy)
 		if (request === false) return send(config)
+		if (decoration !== undefined) decorate(config, decoration)
 		const wait = waitOf(config)
 		const token = wait === undefined ? await policy.tokenFor(request) : await tokenWithin((bounds) => policy.tokenFor(request, bounds), config, wait, copy)
 		config.headers.set('Authorization', policy.authorizationHeader(token))

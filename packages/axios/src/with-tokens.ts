@@ -1,5 +1,6 @@
 import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios'
 import { originOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
+import { prepareDecoration } from '@tokenwarden/core/providers'
 import { guardRedirects } from './redirects.js'
 import { type InstallState, installState, ownAdapter, tokenAdapter } from './token-adapter.js'
 import type { AxiosInstanceLike, TokenSource, WithTokensOptions } from './types/options.js'
@@ -20,13 +21,15 @@ export function withTokens<Client extends AxiosInstanceLike>(client: Client, man
 	if (typeof client?.interceptors?.request?.use !== 'function' || typeof client.getUri !== 'function') {
 		throw new TypeError('tokenwarden: withTokens needs an axios instance (axios or axios.create())')
 	}
-	const settings = resolveAdapterSettings(manager, options, originOf(client.defaults.baseURL), 'withTokens')
+	const { decorate, ...adapterOptions } = typeof options === 'object' && options !== null ? options : { decorate: undefined }
+	const decoration = prepareDecoration(decorate, 'withTokens option decorate')
+	const settings = resolveAdapterSettings(manager, typeof options === 'object' && options !== null ? adapterOptions : options, originOf(client.defaults.baseURL), 'withTokens')
 	const installed = installations.get(client)
 	if (installed !== undefined) {
-		Object.assign(installed, installState(settings))
+		Object.assign(installed, installState(settings, decoration))
 		return client
 	}
-	const state = installState(settings)
+	const state = installState(settings, decoration)
 	installations.set(client, state)
 	const instance = client as unknown as AxiosInstance
 	const adapters = adapterCache(state)
@@ -36,13 +39,13 @@ export function withTokens<Client extends AxiosInstanceLike>(client: Client, man
 	 * The wait for the token happens in the adapter, where the request's `timeout` and `signal` bound it.
 	 */
 	function attach(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
-		const { policy, settings } = state
+		const { policy, settings, decoration } = state
 		// A config sent again (a caller retrying with `error.config`) still has the wrapper of its first trip.
 		const adapter = ownAdapter(config.adapter)
 		if (adapter !== config.adapter) config.adapter = adapter
 		const request = policy.tokenRequestOf(config.tokenwarden, 'request option tokenwarden')
 		if (request === false || !policy.allows(fullPath(config))) return config
-		config.beforeRedirect = guardRedirects(config.beforeRedirect, settings.origins)
+		config.beforeRedirect = guardRedirects(config.beforeRedirect, settings.origins, decoration?.headers)
 		// The token goes on, and the retry after a 401 happens, in the adapter, beneath the interceptor chain:
 		// the interceptors added after this one (which axios runs on the response after it) see one response per request.
 		config.adapter = adapters(adapter ?? instance.defaults.adapter)
