@@ -1,5 +1,5 @@
 import type { ClientSecretOptions } from '../types/options.js'
-import { type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { checkPresetOptions, type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
 
 /** Options of the {@link juno} preset. */
 export interface JunoOptions {
@@ -28,7 +28,8 @@ const TOKEN_URLS = {
  * requests" to the token endpoint get a client blocked, so token requests are capped at 10 a minute (single flight needs one per token lifetime).
  */
 export function juno(options: JunoOptions): ClientSecretOptions {
-	const environment = resolveEnvironment(options?.environment, 'juno')
+	checkPresetOptions(options, 'juno', { environment: 'environment', clientId: 'string', clientSecret: 'secret', tokenUrl: 'url', authorizeUrl: 'url' })
+	const environment = resolveEnvironment(options.environment, 'juno')
 	return {
 		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'juno', 'tokenUrl', environment),
 		clientId: requireString(options.clientId, 'juno', 'clientId'),
