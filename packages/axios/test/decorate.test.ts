@@ -18,7 +18,12 @@ interface Seen {
 function recording(origin: string) {
 	const seen: Seen[] = []
 	const record = (request: Request) => {
-		seen.push({ url: request.url, authorization: request.headers.get('authorization'), clientId: request.headers.get('client_id'), account: request.headers.get('x-conta-corrente') })
+		seen.push({
+			url: request.url,
+			authorization: request.headers.get('authorization'),
+			clientId: request.headers.get('client_id'),
+			account: request.headers.get('x-conta-corrente'),
+		})
 		return [200, {}] as const
 	}
 	nock(origin).persist().get(/.*/).reply(record).post(/.*/).reply(record)

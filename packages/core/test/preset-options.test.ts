@@ -1,19 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-	bancoDoBrasil,
-	bancoDoBrasilApi,
-	bankly,
-	bs2,
-	bs2Banking,
-	efi,
-	inter,
-	interApi,
-	itau,
-	juno,
-	santander,
-	sicoob,
-	sicoobApi,
-} from '../src/providers/index.js'
+import { bancoDoBrasil, bancoDoBrasilApi, bankly, bs2, bs2Banking, efi, inter, interApi, itau, juno, santander, sicoob, sicoobApi } from '../src/providers/index.js'
 
 const tls = { cert: 'cert', key: 'key' }
 const secret = 'super-secret-value'
@@ -35,7 +21,10 @@ const presets: [string, (options: Record<string, unknown>) => unknown, Record<st
 describe('presets check their own options as the manager does', () => {
 	it.each(presets)('%s: an unknown key is a TypeError naming it, with "did you mean"', (name, preset, good) => {
 		expect(() => preset({ ...good, scpoe: 'a' })).toThrow(TypeError)
-		const expected = name === 'juno' ? new RegExp(`^tokenwarden: expected no option ${name}\\.scpoe, got a string of 1 characters \\(known: `) : `tokenwarden: expected no option ${name}.scpoe, got a string of 1 characters; did you mean ${name}.scope?`
+		const expected =
+			name === 'juno'
+				? new RegExp(`^tokenwarden: expected no option ${name}\\.scpoe, got a string of 1 characters \\(known: `)
+				: `tokenwarden: expected no option ${name}.scpoe, got a string of 1 characters; did you mean ${name}.scope?`
 		expect(() => preset({ ...good, scpoe: 'a' })).toThrow(expected)
 		expect(() => preset({ ...good, clientSecert: secret })).toThrow(name === 'sicoob' ? /expected no option sicoob\.clientSecert/ : `did you mean ${name}.clientSecret?`)
 	})
@@ -47,8 +36,10 @@ describe('presets check their own options as the manager does', () => {
 		if ('clientSecret' in good) {
 			expect(() => preset({ ...good, clientSecret: ['x', secret] })).toThrow(`tokenwarden: expected ${name} option clientSecret to be a non-empty string, got an array of 2`)
 		}
-		if (name !== 'juno') expect(() => preset({ ...good, scope: 7 })).toThrow(`tokenwarden: expected ${name} option scope to be a space-separated string or an array of strings, got 7`)
-		if (name !== 'juno' && name !== 'bs2' && name !== 'bs2Banking') expect(() => preset({ ...good, tls: 'cert.pem' })).toThrow(new RegExp(`^tokenwarden: expected ${name} option tls to be TLS options`))
+		if (name !== 'juno')
+			expect(() => preset({ ...good, scope: 7 })).toThrow(`tokenwarden: expected ${name} option scope to be a space-separated string or an array of strings, got 7`)
+		if (name !== 'juno' && name !== 'bs2' && name !== 'bs2Banking')
+			expect(() => preset({ ...good, tls: 'cert.pem' })).toThrow(new RegExp(`^tokenwarden: expected ${name} option tls to be TLS options`))
 		expect(() => preset(null as never)).toThrow(`tokenwarden: expected ${name} options to be an object, got null`)
 	})
 
@@ -60,7 +51,9 @@ describe('presets check their own options as the manager does', () => {
 
 	it('the API helpers check theirs too', () => {
 		expect(() => bancoDoBrasilApi({ developerApplicationKey: 'k', paramter: 'gw-app-key' } as never)).toThrow('did you mean bancoDoBrasilApi.parameter?')
-		expect(() => bancoDoBrasilApi({ developerApplicationKey: 42 } as never)).toThrow('tokenwarden: expected bancoDoBrasilApi option developerApplicationKey to be a non-empty string, got 42')
+		expect(() => bancoDoBrasilApi({ developerApplicationKey: 42 } as never)).toThrow(
+			'tokenwarden: expected bancoDoBrasilApi option developerApplicationKey to be a non-empty string, got 42',
+		)
 		expect(() => sicoobApi({ clientID: 'x' } as never)).toThrow('did you mean sicoobApi.clientId?')
 		expect(() => interApi({ contaCorrente: 12345 } as never)).toThrow('tokenwarden: expected interApi option contaCorrente to be a non-empty string, got 12345')
 		expect(() => interApi({ contaCorrente: '0012-3' })).toThrow('tokenwarden: expected interApi option contaCorrente to be digits without leading zeros, got "0012-3"')
@@ -74,6 +67,8 @@ describe('a provider that publishes no token URL for an environment', () => {
 		['bs2', () => bs2({ environment: 'production', clientId: 'id', clientSecret: secret, scope: 'a' }), 'https://devs.bs2.com/reference/post_auth-oauth-v2-token-1'],
 	])('%s: says which environment and links the documentation', (name, make, docs) => {
 		const environment = name === 'bs2' ? 'production' : 'sandbox'
-		expect(make).toThrow(`tokenwarden: ${name} does not publish its ${environment} tokenUrl; pass tokenUrl explicitly (the one your ${name} ${environment} credentials came with; see ${docs})`)
+		expect(make).toThrow(
+			`tokenwarden: ${name} does not publish its ${environment} tokenUrl; pass tokenUrl explicitly (the one your ${name} ${environment} credentials came with; see ${docs})`,
+		)
 	})
 })

@@ -20,7 +20,12 @@ function recording(origin: string) {
 		.persist()
 		.get(/.*/)
 		.reply((request: Request) => {
-			seen.push({ url: request.url, authorization: request.headers.get('authorization'), clientId: request.headers.get('client_id'), account: request.headers.get('x-conta-corrente') })
+			seen.push({
+				url: request.url,
+				authorization: request.headers.get('authorization'),
+				clientId: request.headers.get('client_id'),
+				account: request.headers.get('x-conta-corrente'),
+			})
 			return [200, {}]
 		})
 	return seen

@@ -191,7 +191,17 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy,
 			if (call === undefined) {
 				// A request another hook put in place of the one recorded: the call's context is unknown, the client's defaults apply.
 				const policy = policyFor({})
-				call = { owner: installation, policy, request: policy.settings.defaults, sent: false, retried: false, byRequest: true, hasBody: request.body !== null, replayable: false, decoration }
+				call = {
+					owner: installation,
+					policy,
+					request: policy.settings.defaults,
+					sent: false,
+					retried: false,
+					byRequest: true,
+					hasBody: request.body !== null,
+					replayable: false,
+					decoration,
+				}
 			}
 			return tokenFetch(send, request, init, call)
 		}

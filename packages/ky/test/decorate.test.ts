@@ -19,7 +19,12 @@ interface Seen {
 function recording(origin: string) {
 	const seen: Seen[] = []
 	const record = (request: Request) => {
-		seen.push({ url: request.url, authorization: request.headers.get('authorization'), clientId: request.headers.get('client_id'), account: request.headers.get('x-conta-corrente') })
+		seen.push({
+			url: request.url,
+			authorization: request.headers.get('authorization'),
+			clientId: request.headers.get('client_id'),
+			account: request.headers.get('x-conta-corrente'),
+		})
 		return [200, {}] as const
 	}
 	nock(origin).persist().get(/.*/).reply(record).post(/.*/).reply(record)
@@ -47,7 +52,10 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 	test("headers (Sicoob's client_id, Inter's x-conta-corrente) go on; the caller's own values stay", async () => {
 		const { tokens } = setup()
 		const seen = recording(API)
-		const decorate = { searchParams: { 'gw-dev-app-key': 'k' }, headers: { ...sicoobApi({ clientId: 'sicoob-client' }).headers, ...interApi({ contaCorrente: '12345678' }).headers } }
+		const decorate = {
+			searchParams: { 'gw-dev-app-key': 'k' },
+			headers: { ...sicoobApi({ clientId: 'sicoob-client' }).headers, ...interApi({ contaCorrente: '12345678' }).headers },
+		}
 		const api = withTokens(ky.create({ baseUrl: API }), tokens, { decorate })
 		await api.get('a')
 		await api.get('b', { headers: { 'X-Conta-Corrente': '999' }, searchParams: { 'gw-dev-app-key': 'mine' } })
@@ -83,7 +91,9 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 	test('is checked at creation: a TypeError naming the option', () => {
 		const { tokens } = setup()
 		expect(() => withTokens(ky.create({ baseUrl: API }), tokens, { decorate: { searchParam: {} } } as never)).toThrow(/did you mean withTokens option decorate\.searchParams\?/)
-		expect(() => tokenHooks(tokens, { decorate: { headers: { client_id: 1 } } } as never)).toThrow('tokenwarden: expected tokenHooks option decorate.headers.client_id to be a string, got 1')
+		expect(() => tokenHooks(tokens, { decorate: { headers: { client_id: 1 } } } as never)).toThrow(
+			'tokenwarden: expected tokenHooks option decorate.headers.client_id to be a string, got 1',
+		)
 		expect(() => tokenHooks(tokens, { decorate: 'k' } as never)).toThrow(/^tokenwarden: expected tokenHooks option decorate to be an object/)
 	})
 })

@@ -10,8 +10,20 @@ export type { RequestTokenOptions, TokenSource }
  * returns the instance with its own type.
  */
 export interface AxiosInstanceLike {
-	interceptors: { request: { use(...args: never[]): unknown } }
-	defaults: { baseURL?: string | undefined }
+	/** axios' interceptor managers: `withTokens` adds one request interceptor. */
+	interceptors: {
+		/** The request interceptors. */
+		request: {
+			/** Adds an interceptor (axios' `use(onFulfilled, onRejected, options)`). */
+			use(...args: never[]): unknown
+		}
+	}
+	/** The instance's defaults: `withTokens` reads the base URL. */
+	defaults: {
+		/** Its origin may receive tokens. */
+		baseURL?: string | undefined
+	}
+	/** axios' URL builder; its presence tells an axios instance from other objects. */
 	getUri(...args: never[]): string
 }
 

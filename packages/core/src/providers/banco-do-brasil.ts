@@ -1,6 +1,7 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, SECRET_TLS_OPTIONS, requireScope, requireString, resolveEnvironment } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireScope, requireString, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 import { type ApiRequestDecoration, decoration } from './request-decoration.js'
 
 /** Options of the {@link bancoDoBrasil} preset. */
@@ -46,7 +47,7 @@ export const BANCO_DO_BRASIL_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 1
  * developer key as a query parameter: see {@link bancoDoBrasilApi}.
  */
 export function bancoDoBrasil(options: BancoDoBrasilOptions): ClientSecretOptions {
-	checkPresetOptions(options, 'bancoDoBrasil', SECRET_TLS_OPTIONS)
+	checkPresetOptions(options, 'bancoDoBrasil', presetOptions('bancoDoBrasil'))
 	const environment = resolveEnvironment(options.environment, 'bancoDoBrasil')
 	return {
 		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'bancoDoBrasil', 'tokenUrl', environment, DOCS),

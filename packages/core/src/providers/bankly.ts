@@ -1,7 +1,8 @@
 import { checkScopeCount } from '../resolve-options.js'
 import { normaliseScope } from '../scope.js'
 import type { ClientSecretOptions, TlsClientAuthOptions, TlsOptions } from '../types/options.js'
-import { checkPresetOptions, type Environment, presetUrl, requireString, resolveEnvironment, SECRET_TLS_OPTIONS } from './environment.js'
+import { checkPresetOptions, type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 
 /** Options of the {@link bankly} preset. */
 export interface BanklyOptions {
@@ -41,7 +42,7 @@ export const BANKLY_MAX_SCOPES = 10
  * `expires_in` may arrive as an ISO timestamp string (handled by the core).
  */
 export function bankly(options: BanklyOptions): ClientSecretOptions | TlsClientAuthOptions {
-	checkPresetOptions(options, 'bankly', SECRET_TLS_OPTIONS)
+	checkPresetOptions(options, 'bankly', presetOptions('bankly'))
 	const environment = resolveEnvironment(options.environment, 'bankly')
 	const scope = options.scope
 	if (scope === undefined || (typeof scope === 'string' ? scope.trim() === '' : scope.length === 0)) {

@@ -1,12 +1,12 @@
 import type { ClientSecretOptions } from '../types/options.js'
-import { checkPresetOptions, type Environment, type PresetOptionKind, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { checkPresetOptions, type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 
 // BS2 Pix Direto "Autenticação" (shared/seeds/002) gives the path /auth/oauth/v2/token; the homologation
 // host is the one BS2 hands partners (apihmz.bancobonsucesso.com.br). BS2 does not publish its production
 // host in these documents (community SDKs disagree), so production needs tokenUrl.
 // BS2 Pix Direto "Autenticação - Gerar Access Token": the page a production tokenUrl is asked about.
 const DOCS = 'https://devs.bs2.com/reference/post_auth-oauth-v2-token-1'
-const BS2_OPTIONS: Readonly<Record<string, PresetOptionKind>> = { environment: 'environment', clientId: 'string', clientSecret: 'secret', scope: 'scope', tokenUrl: 'url', authorizeUrl: 'url' }
 const HOMOLOGATION_HOST = 'https://apihmz.bancobonsucesso.com.br'
 const TOKEN_PATH = '/auth/oauth/v2/token'
 // BS2 api-banking "Consent" (shared/seeds/003): GET /api-banking/auth/oauth/v2/authorize.
@@ -67,7 +67,7 @@ function secretOptions(options: Bs2Options, provider: string): ClientSecretOptio
 
 /** BS2 Pix Direto: client_credentials with HTTP Basic and a required scope. */
 export function bs2(options: Bs2Options): ClientSecretOptions {
-	checkPresetOptions(options, 'bs2', BS2_OPTIONS)
+	checkPresetOptions(options, 'bs2', presetOptions('bs2'))
 	return secretOptions(options, 'bs2')
 }
 
@@ -77,7 +77,7 @@ export function bs2(options: Bs2Options): ClientSecretOptions {
  * refresh as BS2 requires.
  */
 export function bs2Banking(options: Bs2BankingOptions): ClientSecretOptions {
-	checkPresetOptions(options, 'bs2Banking', { ...BS2_OPTIONS, redirectUri: 'string' })
+	checkPresetOptions(options, 'bs2Banking', presetOptions('bs2Banking'))
 	const base = secretOptions(options, 'bs2Banking')
 	const environment = resolveEnvironment(options.environment, 'bs2Banking')
 	return {

@@ -1,7 +1,8 @@
 import type { RateLimitOptions } from '../types/options.js'
 import { createMtlsAgents } from '../tls.js'
 import type { ClientSecretOptions, FetchLike, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, SECRET_TLS_OPTIONS, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 import { jsonTokenRequest } from './json-token-request.js'
 
 /** Options of the {@link efi} preset. */
@@ -51,7 +52,7 @@ export const EFI_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interval:
  * For API calls, build clients with `createMtlsAgents(tls)` from the same certificate.
  */
 export function efi(options: EfiOptions): ClientSecretOptions {
-	checkPresetOptions(options, 'efi', SECRET_TLS_OPTIONS)
+	checkPresetOptions(options, 'efi', presetOptions('efi'))
 	const environment = resolveEnvironment(options.environment, 'efi')
 	const tokenUrl = presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'efi', 'tokenUrl', environment, DOCS)
 	const clientId = requireString(options.clientId, 'efi', 'clientId')

@@ -10,7 +10,7 @@ export function resolveEnvironment(value: unknown, provider: string): 'sandbox' 
 	throw new TypeError(`tokenwarden: expected ${provider} option environment to be 'sandbox' (or 'homologation') or 'production', got ${describeValue(value)}`)
 }
 
-/** What a preset option must be: checked by {@link checkPresetOptions}. */
+/** What a preset option must be, as the presets check it: an environment name, a string, a secret string, a scope, an http(s) URL or TLS options. */
 export type PresetOptionKind = 'environment' | 'string' | 'secret' | 'scope' | 'url' | 'tls'
 
 /**
@@ -48,19 +48,13 @@ function swapped(key: string, known: readonly string[]): string | undefined {
 		const target = candidate.toLowerCase()
 		if (target.length !== lower.length) return false
 		const differ = [...lower].flatMap((char, index) => (char === target[index] ? [] : [index]))
-		return differ.length === 2 && differ[1] === (differ[0] as number) + 1 && lower[differ[0] as number] === target[differ[1] as number] && lower[differ[1] as number] === target[differ[0] as number]
+		return (
+			differ.length === 2 &&
+			differ[1] === (differ[0] as number) + 1 &&
+			lower[differ[0] as number] === target[differ[1] as number] &&
+			lower[differ[1] as number] === target[differ[0] as number]
+		)
 	})
-}
-
-/** The options every client_credentials preset with a secret and a certificate takes. */
-export const SECRET_TLS_OPTIONS: Readonly<Record<string, PresetOptionKind>> = {
-	environment: 'environment',
-	clientId: 'string',
-	clientSecret: 'secret',
-	scope: 'scope',
-	tls: 'tls',
-	tokenUrl: 'url',
-	authorizeUrl: 'url',
 }
 
 /**
@@ -70,7 +64,9 @@ export const SECRET_TLS_OPTIONS: Readonly<Record<string, PresetOptionKind>> = {
 export function presetUrl(override: string | undefined, documented: string | undefined, provider: string, name: string, environment: string, docs?: string): string {
 	const url = override ?? documented
 	if (url === undefined) {
-		throw new TypeError(`tokenwarden: ${provider} does not publish its ${environment} ${name}; pass ${name} explicitly (the one your ${provider} ${environment} credentials came with${docs === undefined ? '' : `; see ${docs}`})`)
+		throw new TypeError(
+			`tokenwarden: ${provider} does not publish its ${environment} ${name}; pass ${name} explicitly (the one your ${provider} ${environment} credentials came with${docs === undefined ? '' : `; see ${docs}`})`,
+		)
 	}
 	return url
 }

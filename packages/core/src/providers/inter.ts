@@ -1,7 +1,8 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, SECRET_TLS_OPTIONS, requireScope, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireScope, requireString, requireTls, resolveEnvironment } from './environment.js'
 import { invalid } from '../validators.js'
+import { presetOptions } from './preset-options.js'
 import { type ApiRequestDecoration, decoration } from './request-decoration.js'
 
 /** Options of the {@link inter} preset. */
@@ -46,7 +47,7 @@ export const INTER_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 4, interval
  * form body, over mutual TLS with the integration's certificate, and a required scope.
  */
 export function inter(options: InterOptions): ClientSecretOptions {
-	checkPresetOptions(options, 'inter', SECRET_TLS_OPTIONS)
+	checkPresetOptions(options, 'inter', presetOptions('inter'))
 	const environment = resolveEnvironment(options.environment, 'inter')
 	return {
 		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'inter', 'tokenUrl', environment, DOCS),

@@ -1,6 +1,7 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, SECRET_TLS_OPTIONS, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 
 /** Options of the {@link itau} preset. */
 export interface ItauOptions {
@@ -42,7 +43,7 @@ export const ITAU_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interval
  * in the form body over mutual TLS with the dynamic certificate; 5-minute tokens.
  */
 export function itau(options: ItauOptions): ClientSecretOptions {
-	checkPresetOptions(options, 'itau', SECRET_TLS_OPTIONS)
+	checkPresetOptions(options, 'itau', presetOptions('itau'))
 	const environment = resolveEnvironment(options.environment, 'itau')
 	const production = environment === 'production'
 	const tls = production ? requireTls(options.tls, 'itau', 'Itaú requires mutual TLS with the dynamic certificate in production') : options.tls

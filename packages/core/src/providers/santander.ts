@@ -1,7 +1,8 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
 import { describeValue } from '../validators.js'
-import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireString, requireTls, SECRET_TLS_OPTIONS } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireString, requireTls } from './environment.js'
+import { presetOptions } from './preset-options.js'
 
 /** Options of the {@link santander} preset. */
 export interface SantanderOptions {
@@ -53,7 +54,7 @@ function santanderEnvironment(value: unknown): keyof typeof TOKEN_URLS {
  * client_secret in the form body, over mutual TLS outside the portal sandbox.
  */
 export function santander(options: SantanderOptions): ClientSecretOptions {
-	checkPresetOptions(options, 'santander', SECRET_TLS_OPTIONS)
+	checkPresetOptions(options, 'santander', presetOptions('santander'))
 	const environment = santanderEnvironment(options.environment)
 	const tls = environment === 'sandbox' ? options.tls : requireTls(options.tls, 'santander', `Santander requires mutual TLS with the company certificate in ${environment}`)
 	return {

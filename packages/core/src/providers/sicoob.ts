@@ -1,6 +1,7 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { TlsClientAuthOptions, TlsOptions } from '../types/options.js'
 import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireScope, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 import { type ApiRequestDecoration, decoration } from './request-decoration.js'
 
 /** Options of the {@link sicoob} preset. */
@@ -38,7 +39,7 @@ export const SICOOB_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interv
  * scope in the form body, no secret. API calls also carry the `client_id` header: see {@link sicoobApi}.
  */
 export function sicoob(options: SicoobOptions): TlsClientAuthOptions {
-	checkPresetOptions(options, 'sicoob', { environment: 'environment', clientId: 'string', tls: 'tls', scope: 'scope', tokenUrl: 'url', authorizeUrl: 'url' })
+	checkPresetOptions(options, 'sicoob', presetOptions('sicoob'))
 	const environment = resolveEnvironment(options.environment, 'sicoob')
 	return {
 		tokenUrl: presetUrl(options.tokenUrl, environment === 'production' ? PRODUCTION_TOKEN_URL : undefined, 'sicoob', 'tokenUrl', environment, DOCS),
