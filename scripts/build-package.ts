@@ -25,6 +25,9 @@ const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'
 	peerDependencies?: Record<string, string>
 }
 
+/** Bare specifiers found to be ES-module-only packages (see isEsmOnly). */
+const esmOnly = new Map<string, boolean>()
+
 rmSync(join(directory, 'dist'), { recursive: true, force: true })
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: directory, stdio: 'inherit' })
 
@@ -33,7 +36,7 @@ let declarations = 0
 for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
 	if (!file.endsWith('.d.ts')) continue
 	const text = readFileSync(join(dist, file), 'utf8')
-	writeFileSync(join(dist, file.replace(/\.d\.ts$/, '.d.cts')), commonJsDeclarations(text))
+	writeFileSync(join(dist, file.replace(/\.d\.ts$/, '.d.cts')), commonJsDeclarations(text, file))
 	declarations++
 }
 
@@ -142,7 +145,32 @@ function writeThirdPartyLicenses(inputs: string[]): void {
 	if (notices.length > 0) writeFileSync(join(dist, 'THIRD-PARTY-LICENSES.txt'), notices.join(`\n${'-'.repeat(72)}\n\n`))
 }
 
-/** `./x.js` specifiers (imports, exports, `import('./x.js')` types) of a declaration file, pointed at `./x.cjs`. */
-function commonJsDeclarations(text: string): string {
-	return text.replace(/((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*?)\.js\2/g, '$1$2$3.cjs$2')
+/**
+ * A declaration file as its `.d.cts` copy: `./x.js` specifiers (imports, exports, `import('./x.js')` types)
+ * pointed at `./x.cjs`, and type imports from an ES-module-only package (ky) marked
+ * `with { 'resolution-mode': 'import' }`: without it a CommonJS consumer on `module: node16` gets TS1541
+ * ("Type-only import of an ECMAScript module from a CommonJS module must have a 'resolution-mode' attribute").
+ */
+function commonJsDeclarations(text: string, file: string): string {
+	const relativeFixed = text.replace(/((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*?)\.js\2/g, '$1$2$3.cjs$2')
+	const marked = relativeFixed.replace(/^(import type [^;\n]+ from (['"])([^'"]+)\2)(;?)$/gm, (line, statement: string, _quote, specifier: string, semicolon: string) =>
+		isEsmOnly(specifier) ? `${statement} with { 'resolution-mode': 'import' }${semicolon}` : line,
+	)
+	// Anything else naming an ES-module-only package (a value import, a re-export, an inline `import('ky')` type) has no such fix here.
+	for (const [, specifier] of marked.matchAll(/(?:from|import\s*\()\s*['"]([^'"]+)['"](?!\s*with)/g)) {
+		if (specifier !== undefined && isEsmOnly(specifier))
+			throw new Error(`${manifest.name}: dist/${file} refers to the ES-module-only ${specifier} other than by \`import type … from\`; its .d.cts copy cannot be marked`)
+	}
+	return marked
+}
+
+/** Whether a bare specifier is a package `require()` can only load as an ES module (ky, p-queue, jose). */
+function isEsmOnly(specifier: string): boolean {
+	if (/^(\.|node:|@tokenwarden\/)/.test(specifier)) return false
+	let known = esmOnly.get(specifier)
+	if (known === undefined) {
+		known = !isCommonJs(createRequire(join(directory, 'package.json')).resolve(specifier))
+		esmOnly.set(specifier, known)
+	}
+	return known
 }

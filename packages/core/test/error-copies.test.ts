@@ -51,6 +51,6 @@ describe('instanceof across copies of the package', () => {
 		expect(new OAuthError('lookalike') instanceof first.OAuthError).toBe(false)
 		expect(new OAuthError('lookalike') instanceof first.TokenWardenError).toBe(false)
 		expect({ name: 'OAuthError' } instanceof first.OAuthError).toBe(false)
-		expect(null instanceof first.TokenWardenError).toBe(false)
+		expect((null as unknown) instanceof first.TokenWardenError).toBe(false)
 	})
 })
