@@ -21,7 +21,7 @@ const BRAND = Symbol.for('tokenwarden.error')
  * Authorization header, assertion, code, access or refresh token is ever put into one.
  *
  * `instanceof` works across copies of the package (an application that both imports the ES module and
- * requires the CommonJS build gets two): see {@link TokenWardenError.[Symbol.hasInstance]}.
+ * requires the CommonJS build gets two): see `TokenWardenError[Symbol.hasInstance]`.
  */
 export class TokenWardenError extends Error {
 	static {

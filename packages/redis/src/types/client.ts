@@ -63,18 +63,28 @@ export interface NodeRedisCluster {
 	/** Sends one raw command to the master of `firstKey`'s slot, following MOVED/ASK redirections. */
 	sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>
 	/** The connection to the master of `key`'s slot: `WAIT` must run on the connection that wrote. */
-	getNodeClientForKey(key: string, isReadonly?: boolean): Promise<{ sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown> }>
+	getNodeClientForKey(
+		key: string,
+		isReadonly?: boolean,
+	): Promise<{
+		/** Sends one raw command on that node's connection. */
+		sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>
+	}>
 	/** Used once, lazily, for the sharded pub/sub connections that wake lock waiters. */
 	duplicate(): NodeRedisClusterSubscriber
 }
 
 /** The sharded pub/sub client the store opens with {@link NodeRedisCluster.duplicate} (and closes itself). */
 export interface NodeRedisClusterSubscriber {
+	/** Reports connection errors (the store logs them). */
 	on(event: 'error', listener: (error: Error) => void): unknown
+	/** Opens the subscriber connections. */
 	connect(): Promise<unknown>
 	/** `SSUBSCRIBE` on the shard that owns the channel's slot. */
 	sSubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
+	/** Leaves a sharded channel (`SUNSUBSCRIBE`). */
 	sUnsubscribe(channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>
+	/** Closes the subscriber connections. */
 	destroy(): void
 }
 
@@ -87,17 +97,25 @@ export interface IoredisCluster {
 	/** Sends one raw command, routed by the slot of its keys. */
 	call(command: string, ...args: string[]): Promise<unknown>
 	/** Commands sent together to the node of their keys' slot, on one connection (for `WAIT` after a write). */
-	pipeline(commands: string[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> }
+	pipeline(commands: string[][]): {
+		/** Sends the commands; one `[error, reply]` per command. */
+		exec(): Promise<Array<[Error | null, unknown]> | null>
+	}
 	/** Used once, lazily, with `shardedSubscribers: true`, for the connections that wake lock waiters. */
 	duplicate(startupNodes?: undefined, options?: { shardedSubscribers?: boolean }): IoredisClusterSubscriber
 }
 
 /** The sharded pub/sub cluster client the store opens with {@link IoredisCluster.duplicate} (and closes itself). */
 export interface IoredisClusterSubscriber {
+	/** A message on a sharded channel. */
 	on(event: 'smessage', listener: (channel: string, message: string) => void): unknown
+	/** Reports connection errors (the store logs them). */
 	on(event: 'error', listener: (error: Error) => void): unknown
+	/** Joins a sharded channel (`SSUBSCRIBE`). */
 	ssubscribe(channel: string): Promise<unknown>
+	/** Leaves a sharded channel (`SUNSUBSCRIBE`). */
 	sunsubscribe(channel: string): Promise<unknown>
+	/** Closes the subscriber connections. */
 	disconnect(): void
 }
 
