@@ -152,6 +152,11 @@ export class GuardedStore {
 		return this.#guard('compareAndDelete', () => this.#store.compareAndDelete(key, accessToken), false)
 	}
 
+	/** Whether the store has a fleet lock: then whatever must run under it fails rather than run without it. */
+	get hasLock(): boolean {
+		return this.#store.lock !== undefined
+	}
+
 	/** The fleet lock, or undefined when the store has none or cannot give it in time. */
 	lock(key: string): Promise<StoreLock | undefined> {
 		const store = this.#store
