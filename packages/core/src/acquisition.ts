@@ -55,7 +55,11 @@ export async function acquire(context: AcquireContext, target: Target, mode: Acq
 		}
 		return await request()
 	} finally {
-		await lock?.release().catch(() => {})
+		// The rotated set could not reach the store yet (pending, written when the outage ends): the lock stays
+		// ours (the store renews it) until it lands, so no peer reads the set it replaces and spends a spent token.
+		const unsaved = lock && context.store.whenSettled(lockKey)
+		if (unsaved) void unsaved.then(() => lock.release()).catch(() => {})
+		else await lock?.release().catch(() => {})
 	}
 }
 
