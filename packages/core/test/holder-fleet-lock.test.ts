@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { type Clock, memoryStore, StoreUnavailableError, type TokenManagerOptions, type TokenStore } from '@tokenwarden/core'
 import { ISSUER, recorder, setup, TOKEN_PATH, useNock } from './helpers.ts'
 
@@ -103,5 +103,30 @@ describe('a holder refresh and the fleet lock (issue 12)', () => {
 		store.lock = () => Promise.reject(Object.assign(new Error('OOM command not allowed'), { storeFailure: 'refused' }))
 		await expect(tokens.getToken({ subject: SUBJECT, forceRefresh: true })).rejects.toThrow(StoreUnavailableError)
 		expect(endpoint.seen.filter((seen) => seen.form.grant_type === 'refresh_token')).toEqual([])
+	})
+
+	it('keeps the fleet lock on the holder until a rotated set kept pending in an outage reaches the store', async () => {
+		const { store, state, held } = sharedStore()
+		const endpoint = recorder((_seen, count) => [200, { access_token: `at-${count}`, token_type: 'Bearer', expires_in: 300, refresh_token: `rt-${count}` }])
+		nock(ISSUER)
+			.post(TOKEN_PATH)
+			.times(10)
+			.reply(async (request: Request) => {
+				const reply = await endpoint.reply(request)
+				// The store goes down while the server answers a refresh: the rotated set cannot be written.
+				if (endpoint.seen.at(-1)?.form.grant_type === 'refresh_token') state.down = true
+				return reply
+			})
+		const { tokens } = holderManager(store)
+		await tokens.exchangeCode({ code: 'code-1', state: 's', expectedState: 's', subject: SUBJECT })
+		const token = await tokens.getToken({ subject: SUBJECT, forceRefresh: true })
+		expect(token.accessToken).toBe('at-2')
+		// rt-2 exists only in this process: a peer taking the lock now would read rt-1, already spent.
+		expect(held.size).toBe(1)
+		state.down = false
+		// The pause (the timeout, 1 s) ends, the pending set is written, and only then the lock is released.
+		await vi.waitFor(() => expect(held.size).toBe(0), { timeout: 3_000, interval: 50 })
+		const grantKey = `tokenwarden:v1:grant:${[`${ISSUER}${TOKEN_PATH}`, 'client-1', SUBJECT].map(encodeURIComponent).join(':')}`
+		expect((await store.get(grantKey))?.refreshToken).toBe('rt-2')
 	})
 })
