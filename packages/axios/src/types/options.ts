@@ -3,6 +3,17 @@ import type { AdapterOptions, RequestTokenOptions, TokenSource } from '@tokenwar
 export type { RequestTokenOptions, TokenSource }
 
 /**
+ * What {@link withTokens} needs of an axios instance, by shape: instances typed by axios' `import` types,
+ * by its `require` types (CommonJS projects) or by another axios 1.x release all fit, and `withTokens`
+ * returns the instance with its own type.
+ */
+export interface AxiosInstanceLike {
+	interceptors: { request: { use(...args: never[]): unknown } }
+	defaults: { baseURL?: string | undefined }
+	getUri(...args: never[]): string
+}
+
+/**
  * The per-request `tokenwarden` option: `false` sends no token, an object picks the token.
  * Leave it out for the client's defaults.
  */
