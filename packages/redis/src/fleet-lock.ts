@@ -114,8 +114,10 @@ export class FleetLocks {
 		this.#held.set(key, { owner, since })
 		let released = false
 		let renewing = false
+		let retry: ReturnType<typeof setTimeout> | undefined
 		const forget = () => {
 			clearInterval(timer)
+			clearTimeout(retry)
 			if (this.#held.get(key)?.owner === owner) this.#held.delete(key)
 		}
 		const renew = async () => {
@@ -123,13 +125,20 @@ export class FleetLocks {
 			renewing = true
 			try {
 				const extended = await context.run('lock renewal', (signal) => this.#eval(RENEW, lockKey, [owner, String(lease)], signal))
+				clearTimeout(retry)
+				retry = undefined
 				if (Number(extended) !== 1 && !released) {
 					forget()
 					context.logger?.warn('tokenwarden: fleet lock lease lapsed while held; another process may be requesting the same token', { key })
 				}
 			} catch (error) {
-				// Redis is unreachable: the lease runs on, and the next renewal tries again.
-				context.logger?.warn('tokenwarden: could not renew the fleet lock lease', { key, error: (error as Error).message })
+				// Redis is unreachable (or still loading its data after a restart): the lease runs on. Try again
+				// soon rather than a third of a lease later, so an outage shorter than the lease keeps the lock:
+				// a rotated set still waiting to be written (release deferred) must not lose it to a peer.
+				if (retry === undefined) context.logger?.warn('tokenwarden: could not renew the fleet lock lease', { key, error: (error as Error).message })
+				clearTimeout(retry)
+				retry = setTimeout(renew, Math.min(context.pollInterval, Math.max(1, Math.floor(lease / 3))))
+				retry.unref?.()
 			} finally {
 				renewing = false
 			}
