@@ -38,7 +38,7 @@ Usage:
   tokenwarden token --token-url URL [--client-auth METHOD] [--scope "A B"]
   tokenwarden inspect < token.txt
   tokenwarden authorize --preset bs2Banking --environment ENV --redirect-uri URL
-  tokenwarden exchange --preset bs2Banking ... --state S --verifier V --code C
+  tokenwarden exchange --preset bs2Banking ... --state=S --verifier=V --code=C
 
 Commands:
   token       get one token and show its type, expiry, scope and claims
@@ -99,7 +99,8 @@ Exchanges the authorization code for the holder's tokens and shows them
 masked, with the consent's expiry. Give the same provider options as to
 authorize.
 
-  --code C                 the code from the redirect
+  --code C                 the code from the redirect (write --code=C: a value
+                           may start with '-')
   --callback-url URL       or the whole redirect URL (code and state in it)
   --state S                the state authorize printed
   --verifier V             the PKCE verifier authorize printed

@@ -38,7 +38,7 @@ describe.each(RUNNERS)('authorize and exchange (%s)', (_, cli) => {
 
 		// The holder consents at the bank; the bank redirects back with a code.
 		const approval = endpoint.server.approve(request.url, { subject: 'holder-1' })
-		const exchanged = await cli(['exchange', ...BS2_BANKING(), '--code', approval.code, '--state', request.state, '--verifier', request.codeVerifier, '--json'], { env: ENV })
+		const exchanged = await cli(['exchange', ...BS2_BANKING(), `--code=${approval.code}`, `--state=${request.state}`, `--verifier=${request.codeVerifier}`, '--json'], { env: ENV })
 		expect(exchanged.code).toBe(0)
 		const json = JSON.parse(exchanged.stdout)
 		const issued = endpoint.server.issued.at(-1)!
@@ -65,13 +65,13 @@ describe.each(RUNNERS)('authorize and exchange (%s)', (_, cli) => {
 		const state = /state\s+(\S+)/.exec(authorized.stdout)![1]!
 		const verifier = /verifier\s+(\S+)/.exec(authorized.stdout)![1]!
 		expect(authorized.stdout).toContain('tokenwarden exchange --preset bs2Banking --environment sandbox')
-		expect(authorized.stdout).toContain(`--state ${state}`)
+		expect(authorized.stdout).toContain(`--state=${state}`)
 		expectFits80(authorized.stdout.replace(url, ''))
 		expectNoSecrets(authorized, [CLIENT_SECRET])
 
 		const approval = endpoint.server.approve(url, { subject: 'holder-2' })
 		const callback = `${REDIRECT}?code=${approval.code}&state=${state}`
-		const exchanged = await cli(['exchange', ...BS2_BANKING(), '--callback-url', callback, '--state', state, '--verifier', verifier, '--probe', `${api.url}/ok`], { env: ENV })
+		const exchanged = await cli(['exchange', ...BS2_BANKING(), '--callback-url', callback, `--state=${state}`, `--verifier=${verifier}`, '--probe', `${api.url}/ok`], { env: ENV })
 		expect(exchanged.code).toBe(0)
 		expect(exchanged.stdout).toContain('Consent exchanged for subject "cli"')
 		expect(exchanged.stdout).toMatch(/refresh token \[hidden: \d+ chars\], never printed/)
@@ -80,6 +80,12 @@ describe.each(RUNNERS)('authorize and exchange (%s)', (_, cli) => {
 		expect(exchanged.stdout).toMatch(/status\s+HTTP 200 ok/)
 		expectFits80(exchanged.stdout)
 		expectNoSecrets(exchanged, [...everySecret(), approval.code])
+	})
+
+	it("values that start with '-' (base64url codes, states, verifiers) pass as --name=value", async () => {
+		const result = await cli(['exchange', ...BS2_BANKING(), '--callback-url', `${REDIRECT}?code=c-1&state=-s1`, '--state=-s2', '--json'], { env: ENV })
+		expect(result.code).toBe(1)
+		expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'STATE_MISMATCH' } })
 	})
 
 	it('a state that does not match: STATE_MISMATCH before any request, exit 1', async () => {

@@ -62,9 +62,10 @@ function exchangeCommand(flags: Flags, state: string, verifier: string | undefin
 		const value = text(flags, name)
 		if (value !== undefined) words.push(`--${name} ${shellQuote(value)}`)
 	}
-	words.push(`--state ${shellQuote(state)}`)
-	if (verifier) words.push(`--verifier ${shellQuote(verifier)}`)
-	words.push('--code <code>')
+	// `=` keeps a random value that starts with '-' (base64url) from reading as an option.
+	words.push(`--state=${shellQuote(state)}`)
+	if (verifier) words.push(`--verifier=${shellQuote(verifier)}`)
+	words.push('--code=<code>')
 	const lines: string[] = []
 	let line = ''
 	for (const word of words) {
