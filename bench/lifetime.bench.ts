@@ -46,7 +46,7 @@ async function servers(expiresIn: number) {
 		const answer = await issuer.handle(
 			new Request('http://127.0.0.1/oauth/token', { method: 'POST', headers: request.headers as Record<string, string>, body: new Uint8Array(body) }),
 		)
-		response.writeHead(answer.status, Object.fromEntries(answer.headers)).end(Buffer.from(await answer.arrayBuffer()))
+		response.writeHead(answer.status, Object.fromEntries(answer.headers as unknown as Iterable<[string, string]>)).end(Buffer.from(await answer.arrayBuffer()))
 	})
 	const live = new Map<string, number>()
 	let unauthorized = 0
