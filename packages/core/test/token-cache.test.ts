@@ -136,3 +136,14 @@ describe('TokenCache', () => {
 		expect(cache.mayRefreshInBackground(read.key, T0 + 2)).toBe(true)
 	})
 })
+
+describe('Targets', () => {
+	it("a holder's key from the fast path is the same string cacheKey builds", async () => {
+		const { cacheKey } = await import('../src/cache-key.ts')
+		for (const subject of ['account-42', 'a:b/c d', 'é ü ø', '']) {
+			if (subject === '') continue
+			expect(targets.resolve({ subject }).key).toBe(cacheKey('https://auth.example.com/token', 'client-1', [], subject))
+			expect(targets.of([], subject).key).toBe(cacheKey('https://auth.example.com/token', 'client-1', [], subject))
+		}
+	})
+})
