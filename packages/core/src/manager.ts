@@ -18,7 +18,7 @@ import { type FlightState, SingleFlight } from './single-flight.js'
 import { type Target, Targets } from './target.js'
 import { backgroundRetryAt } from './timing.js'
 import { createTransport } from './tls.js'
-import { SWEEP_INTERVAL, TokenCache } from './token-cache.js'
+import { TokenCache } from './token-cache.js'
 import { createRedactor } from './redaction.js'
 import { type TokenEndpointContext, tokenErrorEvent } from './token-endpoint.js'
 import type { TokenManagerOptions } from './types/options.js'
@@ -103,9 +103,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	/** Everything `clear()` resets: the cache, the flights, the holders' local state, and the default store. */
 	function createState() {
 		const store = sharedStore ?? guard(memoryStore({ clock }))
-		const cache = new TokenCache(config, config.random)
+		// The holders' local copies are swept on the cache's beat (piggybacked on adopting a token, never a timer).
+		const cache = new TokenCache(config, config.random, () => grants.sweep())
 		const acquireContext: AcquireContext = { store, cache, clock, timing: config, emit, thumbprint: transport?.thumbprint }
-		const grants = new HolderGrants({ store, cache, targets, clock, emit, tokenUrl, clientId, consentWarning: config.consentWarning })
+		const grants: HolderGrants = new HolderGrants({ store, cache, targets, clock, emit, tokenUrl, clientId, consentWarning: config.consentWarning })
 		const flowContext: ClientTokenContext & HolderTokenContext = {
 			...acquireContext,
 			endpoint,
@@ -128,8 +129,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	}
 	let state = createState()
 	let { cache, flights } = state
-	/** The idle sweep of holders' local copies runs with the cache's (piggybacked on misses, never on a timer). */
-	let nextSweepAt = clock.now() + SWEEP_INTERVAL
 
 	/** The flight's task: the client-credentials or holder flow, reporting a failure callers waited for. */
 	function obtain(target: Target, mode: AcquireMode, flight: FlightState): Promise<Token> {
@@ -180,7 +179,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			}
 		}
 		if (signal?.aborted) return Promise.reject(new AbortError(signal.reason))
-		sweepIdle()
 		const mode: AcquireMode = !force ? FRESH : cached ? { kind: 'replacing', token: cached.token.accessToken } : { kind: 'forced' }
 		return flights.run(target.key, (flight) => obtain(target, mode, flight), { signal })
 	}
@@ -194,14 +192,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		for (const key of dropped) emit({ type: 'invalidate', key })
 		const { store } = state
 		return Promise.all(dropped.map((key) => store.compareAndDelete(key, accessToken))).then(() => true)
-	}
-
-	/** Drops holders' local copies untouched for two sweep intervals (the cache sweeps its own entries on adopt). */
-	function sweepIdle(): void {
-		const now = clock.now()
-		if (now < nextSweepAt) return
-		nextSweepAt = now + SWEEP_INTERVAL
-		state.grants.sweep()
 	}
 
 	function clear(): Promise<void> {

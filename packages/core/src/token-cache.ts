@@ -95,10 +95,16 @@ export class TokenCache {
 	#burstWindow = 0
 	#burstCount = 0
 
-	/** @param random jitter source for spreading the refreshes of a burst (values in [0, 1)) */
-	constructor(timing: TimingPolicy, random: () => number = Math.random) {
+	readonly #onIdleSweep: () => void
+
+	/**
+	 * @param random jitter source for spreading the refreshes of a burst (values in [0, 1))
+	 * @param onIdleSweep called after each periodic sweep, so other per-holder state is swept on the same beat
+	 */
+	constructor(timing: TimingPolicy, random: () => number = Math.random, onIdleSweep: () => void = () => {}) {
 		this.#timing = timing
 		this.#random = random
+		this.#onIdleSweep = onIdleSweep
 	}
 
 	/** Number of entries (with or without a token). */
@@ -142,6 +148,7 @@ export class TokenCache {
 		if (entry?.token !== undefined && entry.requestedAt > stored.requestedAt && now < entry.staleAt) return entry.token
 		if (now >= this.#nextSweepAt) {
 			this.sweep(now)
+			this.#onIdleSweep()
 			entry = this.#entries.get(target.key)
 		}
 		if (entry === undefined) {
