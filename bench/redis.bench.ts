@@ -2,7 +2,9 @@
 // 1. getToken() on a cached token with the Redis store (the manager answers from its local copy),
 // 2. the store's own round trips: get (clear and encrypted), set, uncontended lock + release,
 // 3. lock hand-over latency between processes: pub/sub wake-up versus polling,
-// 4. token requests made by a fleet of 8 processes x 250 concurrent callers, over 3 token lifetimes.
+// 4. token requests made by a fleet of 8 processes x 250 concurrent callers, over 3 token lifetimes,
+// 5. 100,000 account holders on one Redis, written and read by 4 processes: store.set / store.get throughput,
+//    and Redis memory per holder (INFO used_memory, and MEMORY USAGE sampled on 1,000 holders).
 // Run: `pnpm build && pnpm exec node bench/redis.bench.ts`.
 import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -17,9 +19,22 @@ import { startTokenServer } from '../packages/redis/test/token-server.ts'
 const FLEET = 8
 const CALLERS = 250
 const LIFETIME_S = 2
+const HOLDERS = 100_000
+const HOLDER_PROCESSES = 4
+/** Store calls each holder process keeps in flight. */
+const IN_FLIGHT = 64
 
 if (process.argv[2] === 'worker') await worker(JSON.parse(process.argv[3] as string))
+else if (process.argv[2] === 'holders') await holdersWorker(JSON.parse(process.argv[3] as string))
 else await main()
+
+/** The store keys of one account holder, as core names them: the grant (refresh token) and the access token of the consented scope. */
+function holderKeys(index: number): { grant: string; token: string } {
+	const parts = (values: string[]) => values.map(encodeURIComponent).join(':')
+	const tokenUrl = 'https://auth.bank.example/oauth/token'
+	const subject = `account-${String(index).padStart(8, '0')}`
+	return { grant: `tokenwarden:v1:grant:${parts([tokenUrl, 'bench-client', subject])}`, token: `tokenwarden:v1:${parts([tokenUrl, 'bench-client', '', `s:${subject}`])}` }
+}
 
 async function connect(url: string) {
 	const client = createClient({ url })
@@ -158,6 +173,53 @@ async function main(): Promise<void> {
 		}
 		for (const child of children) child.send({ exit: true })
 		await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))))
+
+		// 5: 100,000 holders on one Redis, by 4 processes (tokens of ~50 bytes, as a bank issues them).
+		const inspector = clients[0] as Awaited<ReturnType<typeof connect>>
+		const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await inspector.info('memory'))?.[1])
+		await inspector.flushAll()
+		const memoryBefore = await usedMemory()
+		const share = HOLDERS / HOLDER_PROCESSES
+		const holderChildren = Array.from({ length: HOLDER_PROCESSES }, (_unused, id) =>
+			fork(self, ['holders', JSON.stringify({ redisUrl: redis.url, from: id * share, to: (id + 1) * share })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+		)
+		await Promise.all(holderChildren.map((child) => new Promise((resolve) => child.once('message', resolve))))
+		const phase = async (op: 'set' | 'get') => {
+			const started = performance.now()
+			const replies = (await Promise.all(
+				holderChildren.map(
+					(child) =>
+						new Promise((resolve) => {
+							child.once('message', resolve)
+							child.send({ op })
+						}),
+				),
+			)) as Array<{ calls: number; errors: number; latencies: number[] }>
+			const seconds = (performance.now() - started) / 1000
+			const calls = replies.reduce((sum, reply) => sum + reply.calls, 0)
+			const latencies = replies.flatMap((reply) => reply.latencies)
+			const errors = replies.reduce((sum, reply) => sum + reply.errors, 0)
+			console.log(
+				`${HOLDERS.toLocaleString('en')} holders, store.${op} (${op === 'set' ? 'grant + access token' : 'access token'}), ${HOLDER_PROCESSES} processes x ${IN_FLIGHT} in flight: ` +
+					`${Math.round(calls / seconds).toLocaleString('en')} calls/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, ${errors} error(s)`,
+			)
+			if (errors > 0) failed = true
+		}
+		await phase('set')
+		await phase('get')
+		const memoryAfter = await usedMemory()
+		let sampled = 0
+		for (let sample = 0; sample < 1_000; sample++) {
+			const { grant, token } = holderKeys(Math.floor(Math.random() * HOLDERS))
+			sampled += Number(await inspector.memoryUsage(`bench:${grant}`)) + Number(await inspector.memoryUsage(`bench:${token}`))
+		}
+		const keys = await inspector.dbSize()
+		console.log(
+			`${HOLDERS.toLocaleString('en')} holders in Redis (${keys.toLocaleString('en')} keys): used_memory grew ${((memoryAfter - memoryBefore) / 1024 / 1024).toFixed(1)} MiB, ` +
+				`${Math.round((memoryAfter - memoryBefore) / HOLDERS)} bytes per holder; MEMORY USAGE sampled on 1,000 holders: ${Math.round(sampled / 1_000)} bytes per holder (grant + access token)`,
+		)
+		for (const child of holderChildren) child.send({ op: 'exit' })
+		await Promise.all(holderChildren.map((child) => new Promise((resolve) => child.once('exit', resolve))))
 		if (failed) {
 			console.error('FAIL: expected exactly one token request per round')
 			process.exitCode = 1
@@ -168,6 +230,59 @@ async function main(): Promise<void> {
 		await tokens.close()
 		await redis.dispose()
 	}
+}
+
+/** One of the processes of section 5: writes or reads the holders [from, to) with IN_FLIGHT store calls at a time. */
+async function holdersWorker(config: { redisUrl: string; from: number; to: number }): Promise<void> {
+	const client = await connect(config.redisUrl)
+	const store = redisStore(client, { prefix: 'bench:' })
+	const issuedAt = Date.now()
+	process.on('message', async (message: { op: 'set' | 'get' | 'exit' }) => {
+		if (message.op === 'exit') {
+			await store.close()
+			await client.close()
+			process.exit(0)
+		}
+		const latencies: number[] = []
+		let errors = 0
+		let calls = 0
+		let next = config.from
+		const lane = async () => {
+			while (next < config.to) {
+				const index = next++
+				const { grant, token } = holderKeys(index)
+				const started = performance.now()
+				try {
+					if (message.op === 'set') {
+						const requestedAt = issuedAt + index
+						await store.set(grant, { version: 1, requestedAt, refreshToken: `rt-${randomBytes(24).toString('base64url')}`, scope: ['saldo.read'] }, { ttl: 90 * 86_400_000 })
+						await store.set(
+							token,
+							{
+								version: 1,
+								requestedAt,
+								accessToken: `at-${randomBytes(24).toString('base64url')}`,
+								tokenType: 'Bearer',
+								expiresAt: requestedAt + 3_600_000,
+								scope: ['saldo.read'],
+							},
+							{ ttl: 3_600_000 },
+						)
+						calls += 2
+					} else {
+						if ((await store.get(token))?.accessToken === undefined) errors++
+						calls++
+					}
+				} catch {
+					errors++
+				}
+				latencies.push(performance.now() - started)
+			}
+		}
+		await Promise.all(Array.from({ length: IN_FLIGHT }, lane))
+		process.send?.({ calls, errors, latencies })
+	})
+	process.send?.({ ready: true })
 }
 
 async function worker(config: { id: number; redisUrl: string; tokenUrl: string; prefix: string }): Promise<void> {

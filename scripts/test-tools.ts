@@ -2,6 +2,7 @@
 // so that the README's two commands pass on a fresh machine (Debian, root, no redis-server).
 //
 // - redis-server: the @tokenwarden/redis tests start their own on 127.0.0.1 (a free port).
+// - redis-cli: forms the local Redis Cluster of the cluster tests.
 // - openssl: the mutual TLS tests generate throwaway certificates with it.
 //
 // Installs with apt-get as root on Debian/Ubuntu, with Homebrew on macOS; anywhere else (or not root)
@@ -22,6 +23,7 @@ interface Tool {
 
 const TOOLS: readonly Tool[] = [
 	{ command: 'redis-server', neededBy: 'the @tokenwarden/redis tests', apt: 'redis-server', brew: 'redis' },
+	{ command: 'redis-cli', neededBy: 'the @tokenwarden/redis cluster tests (redis-cli --cluster create)', apt: 'redis-tools', brew: 'redis' },
 	{ command: 'openssl', neededBy: 'the mutual TLS tests, for throwaway certificates', apt: 'openssl', brew: 'openssl' },
 ]
 
@@ -37,9 +39,9 @@ if (missing.length > 0) {
 		run('apt-get', ['update', '-qq'], env)
 		run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((tool) => tool.apt)], env)
 	} else if (system === 'macos') {
-		if (!onPath('brew')) fail(`missing ${list}. Install Homebrew (https://brew.sh), then: brew install ${missing.map((tool) => tool.brew).join(' ')}`)
-		console.log(`pnpm test: installing ${missing.map((tool) => tool.brew).join(', ')} with Homebrew`)
-		run('brew', ['install', ...missing.map((tool) => tool.brew)], process.env)
+		if (!onPath('brew')) fail(`missing ${list}. Install Homebrew (https://brew.sh), then: brew install ${[...new Set(missing.map((tool) => tool.brew))].join(' ')}`)
+		console.log(`pnpm test: installing ${[...new Set(missing.map((tool) => tool.brew))].join(', ')} with Homebrew`)
+		run('brew', ['install', ...new Set(missing.map((tool) => tool.brew))], process.env)
 	} else {
 		fail(
 			`missing ${list}. This script installs them only on Debian/Ubuntu (as root, with apt-get) and macOS (Homebrew); ` +

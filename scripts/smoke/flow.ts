@@ -61,17 +61,24 @@ export async function exercise(modules: Modules): Promise<void> {
 	const mistyped = () => api.get('/resource', { tokenwarden: true })
 	assert.equal(typeof mistyped, 'function')
 
-	// ky: the same manager, so the same token; a per-request context turns the token off.
-	const kyApi = kyAdapter.withTokens(ky.create({ baseUrl: API_URL }), tokens)
-	assert.deepEqual(await kyApi.get('resource').json(), { path: '/resource', token: second })
+	// The manager does not drop a replacement token that is rejected again within its cooldown (so an API
+	// that rejects every token cannot storm the token endpoint): the ky 401 below needs a token of its own.
+	await assert.rejects(api.get('/revoke-once/axios-again'), (error: { response?: { status?: number } }) => error.response?.status === 401)
+	assert.equal((await tokens.getToken()).accessToken, second, 'a replacement rejected within the cooldown is kept')
+
+	// ky: another manager (a token that was not issued to replace a rejected one); a per-request context turns the token off.
+	const kyTokens = core.createTokenManager({ ...providers.juno({ environment: 'sandbox', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tokenUrl: TOKEN_URL }), logger })
+	const kyApi = kyAdapter.withTokens(ky.create({ baseUrl: API_URL }), kyTokens)
+	const kyFirst = (await kyApi.get('resource').json<{ token: string }>()).token
+	assert.ok(kyFirst !== second && kyFirst !== first.accessToken, 'another manager, another token')
 	const context = { tokenwarden: false } satisfies KyAdapter.TokenwardenContext
 	assert.deepEqual(await kyApi.get('public', { context }).json(), { path: '/public', authorization: null })
 	assert.deepEqual(await kyApi.get(`${FOREIGN_URL}/elsewhere`).json(), { path: '/elsewhere', authorization: null })
 	const third = (await kyApi.get('revoke-once/ky').json<{ token: string }>()).token
-	assert.ok(third !== second && third !== first.accessToken, 'after the 401 the retry carried a new token')
+	assert.ok(third !== kyFirst && third !== second, 'after the 401 the retry carried a new token')
 
 	// fetch: the same token on the base URL's origin, none elsewhere.
-	const fetchApi = fetchAdapter.withTokens(fetch, tokens, { baseUrl: API_URL })
+	const fetchApi = fetchAdapter.withTokens(fetch, kyTokens, { baseUrl: API_URL })
 	assert.deepEqual(await (await fetchApi('/resource')).json(), { path: '/resource', token: third })
 	assert.deepEqual(await (await fetchApi(`${FOREIGN_URL}/elsewhere`)).json(), { path: '/elsewhere', authorization: null })
 

@@ -1,2 +1,2 @@
 export { withTokens } from './with-tokens.js'
-export type { RequestTokenOptions, TokenSource, TokenwardenRequestOption, WithTokensOptions } from './types/options.js'
+export type { AxiosInstanceLike, RequestTokenOptions, TokenSource, TokenwardenRequestOption, WithTokensOptions } from './types/options.js'

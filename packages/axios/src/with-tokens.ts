@@ -1,69 +1,92 @@
-import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import { type AdapterSettings, originOf, requestTokenOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
-import { concealError, concealHeader } from './conceal.js'
+import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios'
+import { originOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
+import { prepareDecoration } from '@tokenwarden/core/providers'
 import { guardRedirects } from './redirects.js'
-import type { TokenSource, WithTokensOptions } from './types/options.js'
-import { ownAdapter, retryingAdapter, sentWithToken, withSignal } from './unauthorized.js'
+import { type InstallState, installState, ownAdapter, tokenAdapter } from './token-adapter.js'
+import type { AxiosInstanceLike, TokenSource, WithTokensOptions } from './types/options.js'
 
 /** Installed clients: installing again replaces the settings instead of adding interceptors. */
-const installations = new WeakMap<AxiosInstance, { settings: AdapterSettings }>()
+const installations = new WeakMap<AxiosInstanceLike, InstallState>()
 
 /**
  * Sends `Authorization: <type> <token>` from the manager with every request to an allowed origin
  * ([RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1)), and after a 401 from one
  * ([RFC 6750 §3.1](https://www.rfc-editor.org/rfc/rfc6750#section-3.1) `invalid_token`) drops that token and,
  * unless `retryUnauthorized` is false or the body cannot be sent again, retries once beneath the interceptors.
- * Returns the same instance.
+ * Returns the same instance. Works with axios 1.7 and later, ES module or CommonJS.
  *
  * @throws TypeError when the options are wrong or the client has no `baseURL` and no `origins` are given.
  */
-export function withTokens<Client extends AxiosInstance>(client: Client, manager: TokenSource, options?: WithTokensOptions): Client {
+export function withTokens<Client extends AxiosInstanceLike>(client: Client, manager: TokenSource, options?: WithTokensOptions): Client {
 	if (typeof client?.interceptors?.request?.use !== 'function' || typeof client.getUri !== 'function') {
 		throw new TypeError('tokenwarden: withTokens needs an axios instance (axios or axios.create())')
 	}
-	const settings = resolveAdapterSettings(manager, options, originOf(client.defaults.baseURL), 'withTokens')
+	const { decorate, ...adapterOptions } = typeof options === 'object' && options !== null ? options : { decorate: undefined }
+	const decoration = prepareDecoration(decorate, 'withTokens option decorate')
+	const settings = resolveAdapterSettings(manager, typeof options === 'object' && options !== null ? adapterOptions : options, originOf(client.defaults.baseURL), 'withTokens')
 	const installed = installations.get(client)
 	if (installed !== undefined) {
-		installed.settings = settings
+		Object.assign(installed, installState(settings, decoration))
 		return client
 	}
-	const state = { settings }
+	const state = installState(settings, decoration)
 	installations.set(client, state)
+	const instance = client as unknown as AxiosInstance
+	const adapters = adapterCache(state)
 
-	async function attach(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
-		const { settings } = state
+	/**
+	 * Synchronous (axios skips its promise chain when every request interceptor is): it only decides.
+	 * The wait for the token happens in the adapter, where the request's `timeout` and `signal` bound it.
+	 */
+	function attach(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+		const { policy, settings, decoration } = state
 		// A config sent again (a caller retrying with `error.config`) still has the wrapper of its first trip.
 		const adapter = ownAdapter(config.adapter)
 		if (adapter !== config.adapter) config.adapter = adapter
-		const request = requestTokenOf(config.tokenwarden, settings.defaults, 'request option tokenwarden')
-		if (request === false || !settings.origins.has(originOf(fullPath(config)) ?? '')) return config
-		const token = await settings.manager.getToken(withSignal(request, config))
-		config.headers.set('Authorization', `${token.tokenType} ${token.accessToken}`)
-		config.beforeRedirect = guardRedirects(config.beforeRedirect, settings.origins)
-		// The retry after a 401 happens in the adapter, beneath the interceptor chain: the interceptors
-		// added after this one (which axios runs on the response after it) see one response per request.
-		config.adapter = retryingAdapter(adapter ?? client.defaults.adapter, { settings, request, token })
-		sentWithToken.add(config)
+		const request = policy.tokenRequestOf(config.tokenwarden, 'request option tokenwarden')
+		if (request === false || !policy.allows(fullPath(config))) return config
+		config.beforeRedirect = guardRedirects(config.beforeRedirect, settings.origins, decoration?.headers)
+		// The token goes on, and the retry after a 401 happens, in the adapter, beneath the interceptor chain:
+		// the interceptors added after this one (which axios runs on the response after it) see one response per request.
+		config.adapter = adapters(adapter ?? instance.defaults.adapter)
 		return config
 	}
 
-	client.interceptors.request.use(attach)
-	client.interceptors.response.use(
-		(response: AxiosResponse) => {
-			if (sentWithToken.has(response.config)) concealHeader(response.config.headers)
-			return response
-		},
-		(error: unknown) => {
-			// Errors from the manager (OAuthError, ConsentRequiredError, ...) and anything that is not
-			// an axios error about a request that carried a token pass through untouched.
-			const config = (error as { isAxiosError?: boolean; config?: InternalAxiosRequestConfig }).config
-			if ((error as { isAxiosError?: boolean })?.isAxiosError === true && config !== undefined && sentWithToken.has(config)) {
-				concealError(error as object, config.headers)
-			}
-			throw error
-		},
-	)
+	instance.interceptors.request.use(attach, undefined, { synchronous: true })
 	return client
+}
+
+/** The token adapter for each adapter setting, made once per installation (names and lists by their names). */
+function adapterCache(state: InstallState): (adapter: AxiosRequestConfig['adapter']) => AxiosAdapter {
+	const byName = new Map<string, AxiosAdapter>()
+	const byFunction = new WeakMap<AxiosAdapter, AxiosAdapter>()
+	// axios copies a list setting for every request: the last list seen is compared entry by entry.
+	let lastList: readonly unknown[] = []
+	let lastMade: AxiosAdapter | undefined
+	return (adapter) => {
+		if (typeof adapter === 'function') {
+			let made = byFunction.get(adapter)
+			if (made === undefined) byFunction.set(adapter, (made = tokenAdapter(adapter, state)))
+			return made
+		}
+		if (Array.isArray(adapter) && lastMade !== undefined && sameList(adapter, lastList)) return lastMade
+		const name = Array.isArray(adapter) ? adapter.map((entry) => (typeof entry === 'string' ? entry : '?')).join() : String(adapter)
+		// A list with functions in it is not cached by name.
+		if (name.includes('?')) return tokenAdapter(adapter, state)
+		let made = byName.get(name)
+		if (made === undefined) byName.set(name, (made = tokenAdapter(adapter, state)))
+		if (Array.isArray(adapter)) {
+			lastList = [...adapter]
+			lastMade = made
+		}
+		return made
+	}
+}
+
+function sameList(list: readonly unknown[], other: readonly unknown[]): boolean {
+	if (list.length !== other.length) return false
+	for (let index = 0; index < list.length; index++) if (list[index] !== other[index]) return false
+	return true
 }
 
 /**

@@ -4,6 +4,9 @@ import type { TokenManager } from '@tokenwarden/core'
 import { type TokenwardenRequestOption, withTokens, type WithTokensOptions } from '@tokenwarden/axios'
 
 declare const tokens: TokenManager
+/** axios as a CommonJS file sees it: its require types (index.d.cts), another set of declarations. */
+type RequiredAxios = typeof import('axios', { with: { 'resolution-mode': 'require' }})
+declare const required: RequiredAxios
 
 describe('types', () => {
 	test('the tokenwarden request option is part of AxiosRequestConfig by module augmentation', () => {
@@ -34,5 +37,12 @@ describe('types', () => {
 		const install = () => withTokens(axios, tokens, { origins: ['https://api.example.com'] })
 		expectTypeOf(install).returns.toEqualTypeOf<AxiosStatic>()
 		expectTypeOf<WithTokensOptions>().toExtend<{ origins?: readonly string[] | undefined; retryUnauthorized?: boolean | undefined }>()
+	})
+
+	test('an instance typed by axios require types (CommonJS consumers) fits withTokens, with its own type', () => {
+		const install = () => withTokens(required.create({ baseURL: 'https://api.example.com' }), tokens)
+		expectTypeOf(install).returns.toEqualTypeOf<ReturnType<RequiredAxios['create']>>()
+		// The tokenwarden option on axios' require types comes with the package's .d.cts declarations (a copy of
+		// these, read as CommonJS): type-checked against the packed package by scripts/matrix/run-matrix.sh.
 	})
 })

@@ -4,7 +4,7 @@ import { type Flags, text, UsageError } from './args.js'
 import { readOptionFile } from './files.js'
 import type { CliIo } from './io.js'
 import type { Secrets } from './mask.js'
-import { findPreset } from './presets.js'
+import { findPreset, presetInput } from './presets.js'
 
 /** The manager options a command needs, and what the output says about them. */
 export interface Connection {
@@ -68,10 +68,12 @@ export async function resolveConnection(flags: Flags, io: CliIo, secrets: Secret
 	if (presetName !== undefined) {
 		const preset = findPreset(presetName)
 		if (environment === undefined) throw new UsageError('--environment is required with --preset', 'sandbox (or homologation) or production')
-		options = { ...callPreset(() => preset(definedOnly({ ...common, environment, clientId, clientSecret, tls }))) }
+		const [accepted, rest] = presetInput(presetName, definedOnly({ ...common, environment, clientId, clientSecret, tls }))
+		options = { ...callPreset(() => preset(accepted)) }
+		// What the preset does not take goes to the manager as it is (a secret it has no use for, nowhere).
+		for (const [key, value] of Object.entries(rest)) if (key !== 'clientSecret' && options[key] === undefined) options[key] = value
 		const method = (clientAuthFlag ?? (signing && options.clientAuth !== 'private_key_jwt' ? 'private_key_jwt' : undefined)) as ClientAuthMethod | undefined
 		if (method !== undefined) options = withMethod(options, method, clientSecret)
-		if (tls !== undefined && options.tls === undefined) options.tls = tls
 	} else {
 		if (environment !== undefined) throw new UsageError('--environment is only used with --preset')
 		if (common.tokenUrl === undefined) throw new UsageError('no token endpoint', 'give --preset <name> --environment <env>, or --token-url <url>')

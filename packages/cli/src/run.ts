@@ -10,6 +10,7 @@ import { type CliIo, processIo } from './io.js'
 import { Secrets } from './mask.js'
 import { terminal, type Terminal } from './terminal.js'
 import { helpText } from './usage.js'
+import { packageVersion } from './version.js'
 
 const COMMANDS: Record<Command, (flags: ReturnType<typeof parseCommand>, context: Context) => Promise<number>> = {
 	token: tokenCommand,
@@ -30,6 +31,10 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
 	const [name, ...args] = argv
 	if (name === '--help' || name === '-h' || name === 'help') {
 		term.out(helpText('main'))
+		return EXIT.ok
+	}
+	if (name === '--version' || name === '-v') {
+		term.out(`${packageVersion()}\n`)
 		return EXIT.ok
 	}
 	const json = args.includes('--json')

@@ -33,6 +33,7 @@ const HELP: Record<Command | 'main', string> = {
 	main: `tokenwarden: get, inspect and probe an OAuth2 access token.
 
 Usage:
+  tokenwarden --version
   tokenwarden token --preset NAME --environment ENV [--scope "A B"] [--probe U]
   tokenwarden token --token-url URL [--client-auth METHOD] [--scope "A B"]
   tokenwarden inspect < token.txt
@@ -47,6 +48,10 @@ Commands:
 
 Presets:
 {PRESET_LINES}
+
+Options:
+  -h, --help               this help
+  -v, --version            print the version of tokenwarden
 
 Run tokenwarden COMMAND --help for its options.
 ${EXIT_CODES}
@@ -112,7 +117,7 @@ ${EXIT_CODES}`,
 
 export function helpText(command: Command | 'main'): string {
 	const names = presetNames()
-	const lines = names.map((name) => `  ${name.padEnd(11)} ${PRESETS[name]?.about ?? 'see the @tokenwarden/core README'}`)
+	const lines = names.map((name) => `  ${name.padEnd(14)} ${PRESETS[name]?.about ?? 'see the @tokenwarden/core README'}`)
 	const presetList = wrap(names.join(' | '), WIDTH - 27).join(`\n${' '.repeat(27)}`)
 	return `${HELP[command].replace('{PRESETS}', presetList).replace('{PRESET_LINES}', lines.join('\n'))}\n`
 }

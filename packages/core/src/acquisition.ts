@@ -36,11 +36,18 @@ export interface AcquireContext {
  * The one sequence every token goes through: read the store (another process may have the token), take
  * the store's fleet lock when it has one, read again under it (a peer may have written one while we
  * waited), and only then make the request. The local cache adopts whatever comes out.
+ *
+ * A store whose lock cannot be taken (paused after an outage, refused, not given in time) leaves the
+ * request to the in-process single flight, unless `unlocked` is given: then, when the store has a lock,
+ * its error is thrown instead. A request that spends what it sends (a rotated refresh token) must never
+ * run beside a peer holding the lock: both would spend the same token. (A pause that skipped the lock may
+ * end before the next read, so "the store can be read" does not mean "the lock was taken".)
  */
-export async function acquire(context: AcquireContext, target: Target, mode: AcquireMode, lockKey: string, request: () => Promise<Token>): Promise<Token> {
+export async function acquire(context: AcquireContext, target: Target, mode: AcquireMode, lockKey: string, request: () => Promise<Token>, unlocked?: () => Error): Promise<Token> {
 	const stored = await context.store.get(target.key)
 	if (usable(context, target, mode, stored)) return context.cache.adopt(target, stored, context.clock.now())
 	const lock = await context.store.lock(lockKey)
+	if (lock === undefined && unlocked !== undefined && context.store.hasLock) throw unlocked()
 	try {
 		if (lock) {
 			const again = await context.store.get(target.key)
@@ -48,7 +55,11 @@ export async function acquire(context: AcquireContext, target: Target, mode: Acq
 		}
 		return await request()
 	} finally {
-		await lock?.release().catch(() => {})
+		// The rotated set could not reach the store yet (pending, written when the outage ends): the lock stays
+		// ours (the store renews it) until it lands, so no peer reads the set it replaces and spends a spent token.
+		const unsaved = lock && context.store.whenSettled(lockKey)
+		if (unsaved) void unsaved.then(() => lock.release()).catch(() => {})
+		else await lock?.release().catch(() => {})
 	}
 }
 

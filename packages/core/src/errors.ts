@@ -11,13 +11,38 @@ export interface ErrorContext {
 	readonly clientAuth: ClientAuthMethod
 }
 
+/** Marks the prototype of every tokenwarden error class, in every copy of this module (`Symbol.for` is process-wide). */
+const BRAND = Symbol.for('tokenwarden.error')
+
 /**
  * Base class of every error tokenwarden throws at runtime. Each subclass has a stable `code`.
  *
  * Errors are built from safe facts only (status, OAuth error code, field names); no client secret,
  * Authorization header, assertion, code, access or refresh token is ever put into one.
+ *
+ * `instanceof` works across copies of the package (an application that both imports the ES module and
+ * requires the CommonJS build gets two): see `TokenWardenError[Symbol.hasInstance]`.
  */
 export class TokenWardenError extends Error {
+	static {
+		Object.defineProperty(TokenWardenError.prototype, BRAND, { value: true })
+	}
+
+	/**
+	 * `error instanceof OAuthError` is true for an error of this class or a subclass, and for a branded
+	 * tokenwarden error from another copy of the package whose class chain has a class of this name.
+	 */
+	static override [Symbol.hasInstance](value: unknown): boolean {
+		// biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof (subclasses inherit this method)
+		if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+		if (typeof value !== 'object' || value === null || !(BRAND in value)) return false
+		for (let prototype = Object.getPrototypeOf(value); prototype !== null; prototype = Object.getPrototypeOf(prototype)) {
+			// biome-ignore lint/complexity/noThisInStatic: as above
+			if (Object.hasOwn(prototype, 'constructor') && prototype.constructor.name === this.name) return true
+		}
+		return false
+	}
+
 	/** Stable machine-readable code of the error class, for example `OAUTH_ERROR`. */
 	readonly code: string = 'TOKENWARDEN_ERROR'
 	/** The token endpoint, client id and client authentication method the error is about, when it came from a manager's token request. */

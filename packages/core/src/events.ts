@@ -14,10 +14,13 @@ export function createEmitter(onEvent: ((event: TokenWardenEvent) => void) | und
 	return (event: TokenWardenEvent): void => {
 		if (safeLogger) log(safeLogger, event)
 		if (!onEvent) return
+		const listenerFailed = (error: unknown) => safeLogger?.error('tokenwarden: onEvent listener threw', { error: describe(error) })
 		try {
-			onEvent(event)
+			// An async listener's rejection is caught too: it would otherwise be an unhandled rejection.
+			const returned: unknown = onEvent(event)
+			if (isThenable(returned)) returned.then(undefined, listenerFailed)
 		} catch (error) {
-			safeLogger?.error('tokenwarden: onEvent listener threw', { error: describe(error) })
+			listenerFailed(error)
 		}
 	}
 }
@@ -28,12 +31,17 @@ export function safeLog(logger: Logger): Logger {
 		(level: keyof Logger) =>
 		(message: string, data?: Record<string, unknown>): void => {
 			try {
-				logger[level](message, data)
+				const returned: unknown = logger[level](message, data)
+				if (isThenable(returned)) returned.then(undefined, () => {})
 			} catch {
 				// A broken logger must not break token handling; there is nowhere left to report it.
 			}
 		}
 	return { debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+	return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 function describe(error: unknown): string {

@@ -52,6 +52,8 @@ export class GuardedStore {
 	/** Until when the store is skipped after a failure (epoch ms). */
 	#pausedUntil = 0
 	readonly #pending = new Map<string, PendingWrite>()
+	/** Callers waiting for a key to have no pending set any more. */
+	readonly #settledWaiters = new Map<string, Array<() => void>>()
 	#flushTimer: unknown
 	#flushing: Promise<void> | undefined
 
@@ -102,7 +104,7 @@ export class GuardedStore {
 			return 'pending'
 		}
 		const pending = this.#pending.get(key)
-		if (pending && pending.value.requestedAt <= value.requestedAt) this.#pending.delete(key)
+		if (pending && pending.value.requestedAt <= value.requestedAt) this.#settle(key)
 		return 'saved'
 	}
 
@@ -111,9 +113,22 @@ export class GuardedStore {
 		return this.#pending.get(key)?.value
 	}
 
+	/**
+	 * Resolves once `key` has no pending set any more (written, superseded, dropped or expired); undefined
+	 * when it has none now. The fleet lock of a holder is kept until then (see `acquire`).
+	 */
+	whenSettled(key: string): Promise<void> | undefined {
+		if (!this.#pending.has(key)) return undefined
+		return new Promise<void>((resolve) => {
+			const waiting = this.#settledWaiters.get(key)
+			if (waiting) waiting.push(resolve)
+			else this.#settledWaiters.set(key, [resolve])
+		})
+	}
+
 	/** Forgets a pending set (the holder logged out, or the set turned out to be spent or superseded). */
 	dropPending(key: string, value?: StoredTokenSet): void {
-		if (value === undefined || this.#pending.get(key)?.value === value) this.#pending.delete(key)
+		if (value === undefined || this.#pending.get(key)?.value === value) this.#settle(key)
 	}
 
 	/**
@@ -128,7 +143,7 @@ export class GuardedStore {
 			if (this.#paused()) return
 			const ttl = pending.deadline - this.#clock.now()
 			if (ttl <= 0) {
-				this.#pending.delete(each)
+				this.#settle(each)
 				continue
 			}
 			try {
@@ -140,7 +155,7 @@ export class GuardedStore {
 				this.#failed('set', error)
 				if (storeFailureKind(error) === 'outage') return
 			}
-			if (this.#pending.get(each) === pending) this.#pending.delete(each)
+			if (this.#pending.get(each) === pending) this.#settle(each)
 		}
 	}
 
@@ -150,6 +165,11 @@ export class GuardedStore {
 
 	compareAndDelete(key: string, accessToken: string): Promise<boolean> {
 		return this.#guard('compareAndDelete', () => this.#store.compareAndDelete(key, accessToken), false)
+	}
+
+	/** Whether the store has a fleet lock: then whatever must run under it fails rather than run without it. */
+	get hasLock(): boolean {
+		return this.#store.lock !== undefined
 	}
 
 	/** The fleet lock, or undefined when the store has none or cannot give it in time. */
@@ -183,6 +203,13 @@ export class GuardedStore {
 			this.#pausedUntil = this.#clock.now() + pause
 			this.#scheduleFlush(pause)
 		}
+	}
+
+	#settle(key: string): void {
+		this.#pending.delete(key)
+		const waiting = this.#settledWaiters.get(key)
+		this.#settledWaiters.delete(key)
+		for (const resolve of waiting ?? []) resolve()
 	}
 
 	#remember(key: string, value: StoredTokenSet, ttl: number): void {

@@ -34,9 +34,9 @@ export interface HolderGrantsContext {
  *   refresh token runs in turn);
  * - the local copy of each set, and the rule for which set to spend: the store's, unless this process
  *   holds a set the store has not got yet (a pending write, see {@link GuardedStore.saveGrant}), which
- *   only this process knows and which is therefore the newest; when the store cannot be read and there is
- *   no pending set, nothing is spent ({@link StoreUnavailableError}): the local copy may have been
- *   rotated by another process since;
+ *   is written first and then spent; when the store cannot be read nothing is spent
+ *   ({@link StoreUnavailableError}): the local copy may have been rotated by another process since, and
+ *   a pending set spent before its write lands would leave that write to land after its successor;
  * - saving a rotated set before its access token is handed out;
  * - forgetting a holder, but only once the store holds no live successor of the spent token.
  */
@@ -103,10 +103,11 @@ export class HolderGrants {
 		const { store } = this.#context
 		const pending = store.pendingGrant(key)
 		const read = await store.tryGet(key)
-		if (read.failed) {
-			if (pending) return pending
-			throw new StoreUnavailableError(subject)
-		}
+		// Unreadable: nothing is spent, not even a set only this process holds. Spending it would leave its
+		// queued write behind a newer set that exists only here; when the store came back that write could
+		// land, and another process would spend an already spent token (with reuse detection the whole
+		// family is revoked). The holder's cached access token serves callers meanwhile.
+		if (read.failed) throw new StoreUnavailableError(subject)
 		const stored = read.value
 		if (pending) {
 			if (isNewerGrant(stored, pending)) {

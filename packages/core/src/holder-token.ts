@@ -30,7 +30,17 @@ const MAX_SUCCESSORS = 2
 export function obtainHolderToken(context: HolderTokenContext, target: Target, mode: AcquireMode, signal: AbortSignal): Promise<Token> {
 	const subject = target.subject as string
 	const { grants } = context
-	return grants.serialise(subject, () => acquire(context, target, mode, grants.keyOf(subject), () => refresh(context, target, signal)))
+	// A refresh token is spent only under the store's fleet lock, when it has one: StoreUnavailableError rather than a refresh beside a peer.
+	return grants.serialise(subject, () =>
+		acquire(
+			context,
+			target,
+			mode,
+			grants.keyOf(subject),
+			() => refresh(context, target, signal),
+			() => new StoreUnavailableError(subject),
+		),
+	)
 }
 
 /** The refresh itself, under the holder's locks: read the current set, refresh, save the rotated one before handing out the access token. */

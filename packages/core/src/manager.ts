@@ -3,7 +3,7 @@ import { type AcquireContext, type AcquireMode, FRESH } from './acquisition.js'
 import type { AuthorizationRequest, AuthorizationUrlOptions } from './authorization-request.js'
 import { createClientAuthentication } from './client-auth.js'
 import { type ClientTokenContext, obtainClientToken } from './client-token.js'
-import { ConsentFlow, type ConsentInfo, type ExchangeCodeOptions } from './consent-flow.js'
+import { ConsentFlow } from './consent-flow.js'
 import { AbortError, withContext } from './errors.js'
 import { createEmitter, safeLog } from './events.js'
 import { GuardedStore } from './guarded-store.js'
@@ -21,11 +21,12 @@ import { createTransport } from './tls.js'
 import { TokenCache } from './token-cache.js'
 import { createRedactor } from './redaction.js'
 import { type TokenEndpointContext, tokenErrorEvent } from './token-endpoint.js'
+import type { ConsentInfo, ExchangeCodeOptions } from './types/consent.js'
 import type { TokenManagerOptions } from './types/options.js'
 import type { TokenStore } from './types/store.js'
 import type { Token, TokenRequest } from './types/token.js'
 
-export type { ConsentInfo, ExchangeCodeOptions } from './consent-flow.js'
+export type { ConsentInfo, ExchangeCodeOptions } from './types/consent.js'
 
 /** The token manager: see the API contract, [docs/API.md](https://github.com/tokenwarden/tokenwarden/blob/main/docs/API.md). */
 export interface TokenManager {

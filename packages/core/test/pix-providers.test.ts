@@ -241,7 +241,7 @@ describe('santander', () => {
 			'https://pix.santander.com.br/sandbox/oauth/token?grant_type=client_credentials',
 		)
 		expect(() => santander({ environment: 'production', clientId: CLIENT_ID, clientSecret: SECRET })).toThrowError(/santander needs tls/)
-		expect(() => santander({ environment: 'staging' as never, clientId: CLIENT_ID, clientSecret: SECRET })).toThrowError(/expected santander environment/)
+		expect(() => santander({ environment: 'staging' as never, clientId: CLIENT_ID, clientSecret: SECRET })).toThrowError(/expected santander option environment/)
 	})
 
 	it('gets a token with the .pfx: grant_type in the query, id and secret in the form body', async () => {

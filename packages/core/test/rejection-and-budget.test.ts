@@ -192,6 +192,35 @@ describe('a throwing logger or onEvent', () => {
 	})
 })
 
+describe('an async logger or onEvent that rejects', () => {
+	it('is caught like a throwing one: no unhandled rejection, the call still succeeds, the listener failure is logged', async () => {
+		const unhandled: unknown[] = []
+		const onUnhandled = (reason: unknown) => unhandled.push(reason)
+		process.on('unhandledRejection', onUnhandled)
+		try {
+			const errors: string[] = []
+			const asyncLogger = {
+				debug: async () => Promise.reject(new Error('debug broke')),
+				info: async () => Promise.reject(new Error('info broke')),
+				warn: async () => Promise.reject(new Error('warn broke')),
+				error: async (message: string) => {
+					errors.push(message)
+					throw new Error('error broke')
+				},
+			} as unknown as Logger
+			const { tokens } = setup({ tokenUrl: `http://auth.example.com${TOKEN_PATH}`, logger: asyncLogger, onEvent: async () => Promise.reject(new Error('listener broke')) })
+			nock('http://auth.example.com').post(TOKEN_PATH).reply(200, { access_token: 'at-1', token_type: 'Bearer', expires_in: 120 })
+			expect((await tokens.getToken()).accessToken).toBe('at-1')
+			await flush()
+			await new Promise((resolve) => setImmediate(resolve))
+			expect(unhandled).toEqual([])
+			expect(errors).toContain('tokenwarden: onEvent listener threw')
+		} finally {
+			process.off('unhandledRejection', onUnhandled)
+		}
+	})
+})
+
 describe('a token request nobody waits for any more', () => {
 	it('stops between attempts when every waiter aborted, so no retry timer keeps a process alive', async () => {
 		let requests = 0

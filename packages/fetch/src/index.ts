@@ -1,3 +1,3 @@
 export { tokenInterceptor } from './interceptor.js'
 export { withTokens } from './with-tokens.js'
-export type { RequestTokenOptions, ResponseView, TokenInterceptorOptions, TokenSource, TokenwardenRequestOption, WithTokensOptions } from './types/options.js'
+export type { ApiRequestDecoration, RequestTokenOptions, ResponseView, TokenInterceptorOptions, TokenSource, TokenwardenRequestOption, WithTokensOptions } from './types/options.js'

@@ -1,8 +1,9 @@
 import type { Token, TokenRequest } from '@tokenwarden/core'
 import { createTokenPolicy, originOf, resolveAdapterSettings, type TokenWait } from '@tokenwarden/core/adapter'
+import { decorateQuery, prepareDecoration } from '@tokenwarden/core/providers'
 import { parseBaseUrl, resolverFor } from './base-url.js'
 import { replayableBody } from './body.js'
-import { redirectHeaders, withAuthorization } from './headers.js'
+import { redirectHeaders, withAuthorization, withoutHeaders } from './headers.js'
 import type { TokenSource, WithTokensOptions } from './types/options.js'
 
 type Fetch = typeof globalThis.fetch
@@ -32,8 +33,10 @@ const MAX_REDIRECTS = 20
 export function withTokens(fetch: Fetch, manager: TokenSource, options?: WithTokensOptions): Fetch {
 	if (typeof fetch !== 'function') throw new TypeError(`tokenwarden: expected withTokens fetch to be a fetch function, got ${fetch === null ? 'null' : typeof fetch}`)
 	const given = typeof options === 'object' && options !== null ? options : undefined
-	const { baseUrl, ...adapterOptions } = given ?? {}
+	const { baseUrl, decorate, ...adapterOptions } = given ?? {}
 	const base = parseBaseUrl(baseUrl)
+	const decoration = prepareDecoration(decorate, 'withTokens option decorate')
+	const extraHeaders = decoration?.headers
 	const settings = resolveAdapterSettings(manager, given === undefined ? options : adapterOptions, base === undefined ? undefined : originOf(base), 'withTokens')
 	const policy = createTokenPolicy(settings)
 	const absolute = resolverFor(base)
@@ -41,7 +44,7 @@ export function withTokens(fetch: Fetch, manager: TokenSource, options?: WithTok
 	/** One request with `token`, redirects followed hop by hop. Resolves to the response and the URL that gave it. */
 	async function send(url: string, request: Request | undefined, init: RequestInit | undefined, token: Token, follow: boolean): Promise<[Response, string]> {
 		const authorization = policy.authorizationHeader(token)
-		let hopInit: RequestInit = { ...init, headers: withAuthorization(init?.headers ?? request?.headers, authorization) }
+		let hopInit: RequestInit = { ...init, headers: withAuthorization(init?.headers ?? request?.headers, authorization, extraHeaders) }
 		if (follow) hopInit.redirect = 'manual'
 		let hopUrl = url
 		let response = await fetch(request ?? url, hopInit)
@@ -59,7 +62,11 @@ export function withTokens(fetch: Fetch, manager: TokenSource, options?: WithTok
 			const headers = redirectHeaders(hopInit.headers as HeadersInit, next.origin !== originOf(hopUrl), toGet)
 			// Each hop carries the token exactly when its own origin may receive it.
 			if (policy.allows(next)) headers.set('authorization', authorization)
-			else headers.delete('authorization')
+			else {
+				headers.delete('authorization')
+				// The decoration's headers (an application key) go where the token goes, and nowhere else.
+				if (extraHeaders !== undefined) withoutHeaders(headers, extraHeaders)
+			}
 			hopInit = { ...hopInit, headers }
 			if (request !== undefined) {
 				hopInit.method ??= request.method
@@ -81,14 +88,22 @@ export function withTokens(fetch: Fetch, manager: TokenSource, options?: WithTok
 	}
 
 	const tokenFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-		const request = typeof input === 'object' && !(input instanceof URL) ? input : undefined
-		const url = request !== undefined ? request.url : typeof input === 'string' ? absolute(input) : (input as URL).href
+		let request = typeof input === 'object' && !(input instanceof URL) ? input : undefined
+		let url = request !== undefined ? request.url : typeof input === 'string' ? absolute(input) : (input as URL).href
 		const option = init?.tokenwarden
 		if (option === false || !policy.allows(url)) return fetch(request ?? url, init)
 		const tokenRequest = option === undefined ? settings.defaults : (policy.tokenRequestOf(option, 'init.tokenwarden') as TokenRequest)
 		const signal = init?.signal ?? request?.signal
 		const wait: TokenWait | undefined = signal ? { signal } : undefined
 		const token = await policy.tokenFor(tokenRequest, wait)
+		// The decoration's query parameters: only here, where the request carries a token to an allowed origin.
+		if (decoration !== undefined) {
+			const decorated = decorateQuery(url, decoration)
+			if (decorated !== url) {
+				if (request !== undefined) request = new Request(decorated, request)
+				url = decorated
+			}
+		}
 		// A Request's own body is read by the first send and cannot be looked at: neither replayed nor
 		// followed through a 307/308 here (fetch follows it; the Fetch standard drops Authorization on
 		// redirects to another origin, and the final URL then decides about a 401).

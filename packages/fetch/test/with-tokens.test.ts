@@ -22,6 +22,25 @@ function oneChunkStream(): ReadableStream<Uint8Array> {
 describe('which requests get a token', () => {
 	test('relative inputs resolve against baseUrl and share one token', () => scenarios.oneTokenForManyRequests(driver, { path: '/cob', urls: ['/cob', 'cob', `${API}/cob`] }))
 	test('baseUrl with a path: standard URL resolution', () => scenarios.oneTokenForManyRequests(driver, { base: `${API}/v1/`, path: '/v1/cob', urls: ['cob', '/v1/cob'] }))
+	test("baseUrl with a path resolves like ky 2's baseUrl: 'cob' under it, '/cob' from the origin's root", async () => {
+		const { tokens } = setup()
+		const paths: string[] = []
+		nock(API)
+			.persist()
+			.get(/.*/)
+			.reply((request: Request) => {
+				paths.push(new URL(request.url).pathname)
+				return [200, {}]
+			})
+		const api = withTokens(fetch, tokens, { baseUrl: `${API}/v1/` })
+		await statusOf(await api('cob'))
+		await statusOf(await api('/cob'))
+		await statusOf(await api('../cob'))
+		// Without the trailing slash the last segment is a file name, replaced as in an <a href>.
+		const bare = withTokens(fetch, tokens, { baseUrl: `${API}/v1` })
+		await statusOf(await bare('cob'))
+		expect(paths).toEqual(['/v1/cob', '/cob', '/cob', '/cob'])
+	})
 	test('other origins get no token, and none is asked for', () =>
 		scenarios.noTokenForOtherOrigins(driver, [
 			(api) => api('https://evil.example.com/steal'),

@@ -77,8 +77,6 @@ describe('a 401 without a retry still drops the token sent', () => {
 	test('retryUnauthorized: false: the next request gets a fresh token', () => scenarios.staleTokenDroppedWithoutRetry(driver))
 
 	test('a streamed body: the next request gets a fresh token', () => scenarios.staleTokenDroppedAfterUnreplayableBody(driver, oneChunkStream))
-
-	test('a second 401 after the retry drops the fresh token too', () => scenarios.secondUnauthorizedDropsFreshToken(driver))
 })
 
 describe('errors of the token manager reach the caller unchanged', () => {

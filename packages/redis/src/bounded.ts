@@ -1,4 +1,4 @@
-import { RedisStoreError } from './errors.js'
+import { isOutage, RedisStoreError } from './errors.js'
 
 /**
  * Runs one store operation under its own deadline. node-redis and ioredis wait for a reply as long
@@ -33,9 +33,9 @@ export function bounded<T>(ms: number, what: string, operation: (signal: AbortSi
 	})
 }
 
-/** Wraps a client error; its message is the client's (Redis errors name commands and keys, never values). */
+/** Wraps a client error, marking outages; its message is the client's (Redis errors name commands and keys, never values). */
 export function asStoreError(error: unknown, what: string): RedisStoreError {
 	if (error instanceof RedisStoreError) return error
 	const message = error instanceof Error ? error.message : String(error)
-	return new RedisStoreError(`Redis failed ${what}: ${message}`, 'command', { cause: error })
+	return new RedisStoreError(`Redis failed ${what}: ${message}`, 'command', { cause: error, outage: isOutage(error) })
 }

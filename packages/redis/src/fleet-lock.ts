@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { AbortError, type Logger, type StoreLock, type StoreLockOptions } from '@tokenwarden/core'
 import type { Connection } from './connection.js'
-import { ACQUIRE, evalScript, RELEASE, RENEW } from './scripts.js'
+import type { Keyspace } from './keyspace.js'
+import { ACQUIRE, evalScript, type LuaScript, RELEASE, RENEW } from './scripts.js'
 import type { Wakeups, Watch } from './wakeups.js'
 
 /** What the fleet lock needs from its store. */
@@ -9,14 +10,15 @@ export interface FleetLockContext {
 	readonly connection: Connection
 	/** Runs one operation under the store's command timeout. */
 	run<T>(what: string, operation: (signal: AbortSignal) => Promise<T>): Promise<T>
-	lockKey(key: string): string
-	/** Channel the release script publishes on. */
-	readonly channel: string
+	/** Where a key's lock and its release channel live. */
+	readonly keyspace: Keyspace
 	/** Fixed lease, or undefined for twice the manager's timeout. */
 	readonly lease: number | undefined
 	readonly pollInterval: number
 	readonly wakeups: Wakeups | undefined
 	readonly logger: Logger | undefined
+	/** Resolves once a write of `key` that failed (Redis unreachable) has reached Redis; undefined when none is pending. */
+	whenWritten(key: string): Promise<void> | undefined
 }
 
 /**
@@ -27,16 +29,22 @@ export interface FleetLockContext {
  */
 export class FleetLocks {
 	readonly #context: FleetLockContext
-	/** Store key -> owner of the lock this store holds on it, for fenced writes. */
-	readonly #held = new Map<string, string>()
+	/** Store key -> the lock this store holds on it (its owner value, and when it was asked for on this host's clock), for fenced writes. */
+	readonly #held = new Map<string, { owner: string; since: number }>()
 
 	constructor(context: FleetLockContext) {
 		this.#context = context
 	}
 
-	/** The owner value of the lock this store holds on `key`, if any. */
-	ownerOf(key: string): string | undefined {
-		return this.#held.get(key)
+	/**
+	 * The owner value to fence a write of `key` with: only while this store holds the key's lock and only for
+	 * a value requested since the lock was asked for (both times from this host's clock). Such a value is
+	 * ordered after every other writer by the lock itself; anything older (a set rotated while Redis was
+	 * unreachable) must win on `requestedAt` like any other write.
+	 */
+	fenceFor(key: string, requestedAt: number): string | undefined {
+		const held = this.#held.get(key)
+		return held !== undefined && requestedAt >= held.since ? held.owner : undefined
 	}
 
 	async acquire(key: string, options: StoreLockOptions): Promise<StoreLock> {
@@ -48,16 +56,17 @@ export class FleetLocks {
 		const context = this.#context
 		// A small multiple of the token request timeout: renewals keep it while the holder works.
 		const lease = Math.ceil(context.lease ?? 2 * timeout)
-		const lockKey = context.lockKey(key)
+		const lockKey = context.keyspace.lock(key)
 		const owner = randomBytes(16).toString('base64url')
 		let watch: Watch | undefined
 		try {
 			for (;;) {
 				if (signal?.aborted) throw new AbortError(signal.reason)
-				const left = await this.#attempt(lockKey, owner, lease, signal)
-				if (left === 0) return this.#hold(key, lockKey, owner, lease)
+				const since = Date.now()
+				const left = await this.#attempt(lockKey, context.keyspace.channel(key), owner, lease, signal)
+				if (left === 0) return this.#hold(key, lockKey, owner, lease, since)
 				if (!watch && context.wakeups) {
-					watch = await context.wakeups.watch(lockKey, context.pollInterval)
+					watch = await context.wakeups.watch(lockKey, context.keyspace.channel(key), context.pollInterval)
 					// Subscribed only now: a release between the attempt and the subscription went unheard, so try again at once.
 					continue
 				}
@@ -70,19 +79,19 @@ export class FleetLocks {
 	}
 
 	/** One SET NX. Returns 0 when taken, else the ms left on the holder's lease. */
-	async #attempt(lockKey: string, owner: string, lease: number, signal: AbortSignal | undefined): Promise<number> {
+	async #attempt(lockKey: string, channel: string, owner: string, lease: number, signal: AbortSignal | undefined): Promise<number> {
 		const context = this.#context
-		const attempt = context.run('lock', (commandSignal) => evalScript(context.connection, ACQUIRE, [lockKey], [owner, String(lease)], commandSignal))
+		const attempt = context.run('lock', (commandSignal) => this.#eval(ACQUIRE, lockKey, [owner, String(lease)], commandSignal))
 		const settled = attempt.then(Number, (error: unknown) => {
 			// The SET NX may still reach Redis after we gave up on it; a release queued behind it undoes that.
-			this.#release(lockKey, owner).catch(() => {})
+			this.#release(lockKey, owner, channel).catch(() => {})
 			throw error
 		})
 		if (!signal) return settled
 		return new Promise<number>((resolve, reject) => {
 			const onAbort = () => {
 				// Taken after the caller stopped waiting: hand it back rather than sit on it for a lease.
-				settled.then((left) => (left === 0 ? this.#release(lockKey, owner) : undefined)).catch(() => {})
+				settled.then((left) => (left === 0 ? this.#release(lockKey, owner, channel) : undefined)).catch(() => {})
 				reject(new AbortError(signal.reason))
 			}
 			if (signal.aborted) return onAbort()
@@ -100,27 +109,36 @@ export class FleetLocks {
 		})
 	}
 
-	#hold(key: string, lockKey: string, owner: string, lease: number): StoreLock {
+	#hold(key: string, lockKey: string, owner: string, lease: number, since: number): StoreLock {
 		const context = this.#context
-		this.#held.set(key, owner)
+		this.#held.set(key, { owner, since })
 		let released = false
 		let renewing = false
+		let retry: ReturnType<typeof setTimeout> | undefined
 		const forget = () => {
 			clearInterval(timer)
-			if (this.#held.get(key) === owner) this.#held.delete(key)
+			clearTimeout(retry)
+			if (this.#held.get(key)?.owner === owner) this.#held.delete(key)
 		}
 		const renew = async () => {
-			if (renewing || released) return
+			if (renewing || !this.#isHeld(key, owner)) return
 			renewing = true
 			try {
-				const extended = await context.run('lock renewal', (signal) => evalScript(context.connection, RENEW, [lockKey], [owner, String(lease)], signal))
+				const extended = await context.run('lock renewal', (signal) => this.#eval(RENEW, lockKey, [owner, String(lease)], signal))
+				clearTimeout(retry)
+				retry = undefined
 				if (Number(extended) !== 1 && !released) {
 					forget()
 					context.logger?.warn('tokenwarden: fleet lock lease lapsed while held; another process may be requesting the same token', { key })
 				}
 			} catch (error) {
-				// Redis is unreachable: the lease runs on, and the next renewal tries again.
-				context.logger?.warn('tokenwarden: could not renew the fleet lock lease', { key, error: (error as Error).message })
+				// Redis is unreachable (or still loading its data after a restart): the lease runs on. Try again
+				// soon rather than a third of a lease later, so an outage shorter than the lease keeps the lock:
+				// a rotated set still waiting to be written (release deferred) must not lose it to a peer.
+				if (retry === undefined) context.logger?.warn('tokenwarden: could not renew the fleet lock lease', { key, error: (error as Error).message })
+				clearTimeout(retry)
+				retry = setTimeout(renew, Math.min(context.pollInterval, Math.max(1, Math.floor(lease / 3))))
+				retry.unref?.()
 			} finally {
 				renewing = false
 			}
@@ -131,15 +149,39 @@ export class FleetLocks {
 			release: async () => {
 				if (released) return
 				released = true
+				// The holder's write of this key failed and waits to be written again: the lock (renewed
+				// meanwhile) stays ours until it lands, so no other process reads the set it replaces and
+				// spends a refresh token that was already rotated. Bounded by the write's own expiry.
+				const pending = context.whenWritten(key)
+				if (pending) {
+					pending
+						.then(() => {
+							forget()
+							return this.#release(lockKey, owner, context.keyspace.channel(key))
+						})
+						.catch(() => {})
+					return
+				}
 				forget()
-				await this.#release(lockKey, owner)
+				await this.#release(lockKey, owner, context.keyspace.channel(key))
 			},
 		}
 	}
 
-	#release(lockKey: string, owner: string): Promise<unknown> {
+	#isHeld(key: string, owner: string): boolean {
+		return this.#held.get(key)?.owner === owner
+	}
+
+	/** Releases (only the owner's lock) and announces it on the lock's channel. */
+	#release(lockKey: string, owner: string, channel: string): Promise<unknown> {
 		const context = this.#context
-		return context.run('unlock', (signal) => evalScript(context.connection, RELEASE, [lockKey], [owner, context.channel], signal))
+		const publish = context.connection.cluster ? 'SPUBLISH' : 'PUBLISH'
+		return context.run('unlock', (signal) => this.#eval(RELEASE, lockKey, [owner, channel, publish], signal))
+	}
+
+	#eval(script: LuaScript, lockKey: string, args: string[], signal: AbortSignal): Promise<unknown> {
+		const { connection } = this.#context
+		return evalScript((command) => connection.send(command, lockKey, signal), script, [lockKey], args)
 	}
 }
 

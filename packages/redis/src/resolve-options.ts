@@ -15,6 +15,8 @@ export interface ResolvedStoreOptions {
 	lease: number | undefined
 	notifications: boolean
 	pollInterval: number
+	/** Replicas that must acknowledge a refresh-token write; undefined for the default (1 on a cluster, else 0). */
+	replicaAcks: number | undefined
 	encryption: RedisStoreEncryption | undefined
 	logger: Logger | undefined
 }
@@ -36,6 +38,7 @@ export function resolveStoreOptions(options: RedisStoreOptions): ResolvedStoreOp
 		lease: options.lease === undefined ? undefined : duration(options.lease, 'lease'),
 		notifications: options.notifications ?? true,
 		pollInterval: duration(options.pollInterval ?? DEFAULTS.pollInterval, 'pollInterval'),
+		replicaAcks: options.replicaAcks === undefined ? undefined : count(options.replicaAcks, 'replicaAcks'),
 		encryption: options.encryption === undefined ? undefined : encryption(options.encryption),
 		logger: options.logger,
 	}
@@ -59,6 +62,11 @@ function encryption(value: RedisStoreEncryption): RedisStoreEncryption {
 
 function duration(value: unknown, name: string): number {
 	if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) fail(`${name} must be a number of milliseconds of at least 1`)
+	return value
+}
+
+function count(value: unknown, name: string): number {
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) fail(`${name} must be a whole number of at least 0, got ${String(value)}`)
 	return value
 }
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import type { Connection } from './connection.js'
 
 /** A Lua script, sent by its SHA-1 once Redis has cached it. */
 export interface LuaScript {
@@ -12,24 +11,29 @@ function lua(source: string): LuaScript {
 }
 
 /**
- * EVALSHA, falling back to EVAL when Redis does not know the script (first use, restart, SCRIPT FLUSH).
- * Scripts run atomically: nothing else runs on the server between their reads and writes.
+ * EVALSHA, falling back to EVAL when Redis does not know the script (first use, restart, SCRIPT FLUSH,
+ * a replica just promoted: each node has its own script cache). Scripts run atomically: nothing else
+ * runs on the server between their reads and writes. Every key a script touches is in `keys` and, on a
+ * cluster, in one slot (see keyspace.ts), so the cluster client routes it by those keys.
  */
-export async function evalScript(connection: Connection, script: LuaScript, keys: readonly string[], args: readonly string[], signal: AbortSignal): Promise<unknown> {
+export async function evalScript(send: (args: readonly string[]) => Promise<unknown>, script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
 	const rest = [String(keys.length), ...keys, ...args]
 	try {
-		return await connection.send(['EVALSHA', script.sha, ...rest], signal)
+		return await send(['EVALSHA', script.sha, ...rest])
 	} catch (error) {
 		if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-		return connection.send(['EVAL', script.source, ...rest], signal)
+		return send(['EVAL', script.source, ...rest])
 	}
 }
 
 /**
  * Writes an entry unless the stored one was requested later (a late result never overwrites a newer
- * token). A writer that still holds the entry's fleet lock writes regardless: the lock already orders
- * the writers, and `requestedAt` comes from each host's clock, which may be skewed between hosts.
- * KEYS: entry, its lock. ARGV: value, requestedAt, ttl ms, lock owner of the writer or ''.
+ * token). One exception, for clocks skewed between hosts: a value the writer requested *while it held
+ * the entry's fleet lock* (the store passes its owner only then, see `FleetLocks.fenceFor`) is written
+ * while that lock is still the writer's, because the lock already orders it after every other writer.
+ * A value requested before the lock was taken (a refresh-token set rotated while Redis was unreachable,
+ * written once it is back) is newer-wins like any other: it never replaces a set rotated since.
+ * KEYS: entry, its lock (one slot). ARGV: value, requestedAt, ttl ms, lock owner of the writer or ''.
  * Returns 1 when written, 0 when a newer entry was kept.
  */
 export const SET_UNLESS_NEWER = lua(`
@@ -93,12 +97,14 @@ return 0
 `)
 
 /**
- * Releases the lock, only for its owner, and tells waiters in other processes at once.
- * KEYS: lock. ARGV: owner, channel. Returns 1 when released.
+ * Releases the lock, only for its owner, and tells waiters in other processes at once: `PUBLISH` on a
+ * standalone Redis, `SPUBLISH` on a cluster (the channel is hash-tagged into the lock's slot, so the
+ * message stays on that shard). A server without `SPUBLISH` (before Redis 7) still releases: waiters poll.
+ * KEYS: lock. ARGV: owner, channel, PUBLISH or SPUBLISH. Returns 1 when released.
  */
 export const RELEASE = lua(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[2], KEYS[1])
+pcall(redis.call, ARGV[3], ARGV[2], KEYS[1])
 return 1
 `)

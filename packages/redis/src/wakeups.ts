@@ -1,5 +1,5 @@
 import { AbortError, type Logger } from '@tokenwarden/core'
-import type { Connection, Subscription } from './connection.js'
+import type { Connection, Subscriber } from './connection.js'
 
 /** A lock waiter's view of the wake-ups: released-lock messages for one lock key. */
 export interface Watch {
@@ -14,32 +14,33 @@ const IDLE_CLOSE = 30_000
 const ERROR_LOG_INTERVAL = 30_000
 
 /**
- * Wakes lock waiters when a holder in any process releases: the release script publishes the lock
- * key on one channel, and one subscriber connection per store (opened with `client.duplicate()` on
- * first contention, closed when idle) dispatches it to the waiters of that key.
+ * Wakes lock waiters when a holder in any process releases: the release script publishes the lock key
+ * on the lock's channel (one channel on a standalone Redis; on a cluster one per hash tag, in the lock's
+ * slot, by sharded pub/sub), and one subscriber connection per store (opened with `client.duplicate()`
+ * on first contention, closed when idle) listens on the channels of the locks waited for and dispatches
+ * each message to the waiters of that lock.
  */
 export class Wakeups {
 	readonly #connection: Connection
-	readonly #channel: string
 	readonly #logger: Logger | undefined
 	readonly #watchers = new Map<string, Set<() => void>>()
-	#subscription: Subscription | undefined
-	#ready: Promise<boolean> | undefined
+	/** Channel -> how many watches use it, and whether it is subscribed. */
+	readonly #channels = new Map<string, { users: number; listening: Promise<boolean> }>()
+	#subscriber: Subscriber | undefined
 	#idleTimer: ReturnType<typeof setTimeout> | undefined
 	#lastErrorLog = 0
 	#closed = false
 
-	constructor(connection: Connection, channel: string, logger: Logger | undefined) {
+	constructor(connection: Connection, logger: Logger | undefined) {
 		this.#connection = connection
-		this.#channel = channel
 		this.#logger = logger
 	}
 
 	/**
-	 * Starts watching `lockKey`. Resolves once releases are delivered, or after `maxWait` when the
-	 * subscription is not up yet (the waiter then polls until it is).
+	 * Starts watching `lockKey`, whose releases are announced on `channel`. Resolves once releases are
+	 * delivered, or after `maxWait` when the subscription is not up yet (the waiter then polls until it is).
 	 */
-	async watch(lockKey: string, maxWait: number): Promise<Watch> {
+	async watch(lockKey: string, channel: string, maxWait: number): Promise<Watch> {
 		let woken = false
 		let wake: (() => void) | undefined
 		const listener = () => {
@@ -50,8 +51,9 @@ export class Wakeups {
 		if (!listeners) this.#watchers.set(lockKey, (listeners = new Set()))
 		listeners.add(listener)
 		this.#clearIdle()
-		const ready = this.#subscribe()
-		if (ready) await withinMs(ready, maxWait)
+		const listening = this.#listen(channel)
+		if (listening) await withinMs(listening, maxWait)
+		let stopped = false
 		return {
 			wait: (ms, signal) => {
 				if (woken) {
@@ -79,9 +81,12 @@ export class Wakeups {
 				})
 			},
 			stop: () => {
+				if (stopped) return
+				stopped = true
 				wake = undefined
 				listeners.delete(listener)
 				if (listeners.size === 0 && this.#watchers.get(lockKey) === listeners) this.#watchers.delete(lockKey)
+				if (listening) this.#unlisten(channel)
 				if (this.#watchers.size === 0) this.#scheduleIdle()
 			},
 		}
@@ -94,14 +99,45 @@ export class Wakeups {
 		this.#drop()
 	}
 
-	#subscribe(): Promise<boolean> | undefined {
+	/** Subscribes to `channel` (once for all its watches); resolves true when messages on it are delivered. */
+	#listen(channel: string): Promise<boolean> | undefined {
+		const subscriber = this.#open()
+		if (!subscriber) return undefined
+		const existing = this.#channels.get(channel)
+		if (existing) {
+			existing.users++
+			return existing.listening
+		}
+		const listening = subscriber.listen(channel).then(
+			() => true,
+			(error: unknown) => {
+				this.#logError(error as Error)
+				// Let the next waiter try again, with a new connection if this one never came up.
+				if (this.#channels.get(channel)?.listening === listening) this.#channels.delete(channel)
+				subscriber.ready.catch(() => {
+					if (this.#subscriber === subscriber) this.#drop()
+				})
+				return false
+			},
+		)
+		this.#channels.set(channel, { users: 1, listening })
+		return listening
+	}
+
+	#unlisten(channel: string): void {
+		const entry = this.#channels.get(channel)
+		if (!entry || --entry.users > 0) return
+		this.#channels.delete(channel)
+		const subscriber = this.#subscriber
+		entry.listening.then((subscribed) => (subscribed ? subscriber?.unlisten(channel) : undefined)).catch((error: unknown) => this.#logError(error as Error))
+	}
+
+	#open(): Subscriber | undefined {
 		if (this.#closed) return undefined
-		if (this.#ready) return this.#ready
-		let subscription: Subscription
+		if (this.#subscriber) return this.#subscriber
 		try {
-			subscription = this.#connection.subscribe(
-				this.#channel,
-				(lockKey) => {
+			this.#subscriber = this.#connection.subscriber(
+				(_channel, lockKey) => {
 					for (const listener of this.#watchers.get(lockKey) ?? []) listener()
 				},
 				(error) => this.#logError(error),
@@ -110,29 +146,18 @@ export class Wakeups {
 			this.#logError(error as Error)
 			return undefined
 		}
-		this.#subscription = subscription
-		const ready = subscription.ready.then(
-			() => true,
-			(error: unknown) => {
-				this.#logError(error as Error)
-				// Let the next waiter try again with a new connection.
-				if (this.#ready === ready) this.#drop()
-				return false
-			},
-		)
-		this.#ready = ready
-		return ready
+		return this.#subscriber
 	}
 
 	#drop(): void {
-		this.#subscription?.close()
-		this.#subscription = undefined
-		this.#ready = undefined
+		this.#subscriber?.close()
+		this.#subscriber = undefined
+		this.#channels.clear()
 	}
 
 	#scheduleIdle(): void {
 		this.#clearIdle()
-		if (!this.#subscription) return
+		if (!this.#subscriber) return
 		this.#idleTimer = setTimeout(() => {
 			this.#idleTimer = undefined
 			if (this.#watchers.size === 0) this.#drop()

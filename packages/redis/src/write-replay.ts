@@ -22,6 +22,8 @@ export class WriteReplay {
 	readonly #write: (key: string, value: StoredTokenSet, ttl: number) => Promise<unknown>
 	readonly #logger: Logger | undefined
 	readonly #pending = new Map<string, Pending>()
+	/** Callers waiting for a key's pending write to be done with (written, superseded, forgotten or expired). */
+	readonly #waiters = new Map<string, Array<() => void>>()
 	#timer: ReturnType<typeof setTimeout> | undefined
 	#closed = false
 
@@ -46,17 +48,27 @@ export class WriteReplay {
 	/** A write for the key succeeded: an older pending one is no longer needed. */
 	written(key: string, requestedAt: number): void {
 		const current = this.#pending.get(key)
-		if (current && current.value.requestedAt <= requestedAt) this.#pending.delete(key)
+		if (current && current.value.requestedAt <= requestedAt) this.#done(key)
 	}
 
 	/** The entry was deleted on purpose (logout, revoke): do not bring it back. */
 	forget(key: string): void {
-		this.#pending.delete(key)
+		this.#done(key)
+	}
+
+	/** Resolves once no write for `key` is pending any more; undefined when none is pending now. */
+	whenWritten(key: string): Promise<void> | undefined {
+		if (!this.#pending.has(key)) return undefined
+		return new Promise<void>((resolve) => {
+			const waiting = this.#waiters.get(key)
+			if (waiting) waiting.push(resolve)
+			else this.#waiters.set(key, [resolve])
+		})
 	}
 
 	close(): void {
 		this.#closed = true
-		this.#pending.clear()
+		for (const key of [...this.#pending.keys()]) this.#done(key)
 		if (this.#timer !== undefined) clearTimeout(this.#timer)
 		this.#timer = undefined
 	}
@@ -74,7 +86,7 @@ export class WriteReplay {
 		for (const [key, pending] of [...this.#pending]) {
 			const ttl = pending.deadline - Date.now()
 			if (ttl <= 0) {
-				this.#pending.delete(key)
+				this.#done(key)
 				continue
 			}
 			try {
@@ -83,8 +95,15 @@ export class WriteReplay {
 				// Still unavailable: the rest would fail the same way; try again next round.
 				return
 			}
-			if (this.#pending.get(key) === pending) this.#pending.delete(key)
+			if (this.#pending.get(key) === pending) this.#done(key)
 			this.#logger?.info('tokenwarden: refresh-token set written to Redis after it came back', { key })
 		}
+	}
+
+	#done(key: string): void {
+		this.#pending.delete(key)
+		const waiting = this.#waiters.get(key)
+		this.#waiters.delete(key)
+		for (const resolve of waiting ?? []) resolve()
 	}
 }

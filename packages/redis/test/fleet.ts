@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url'
 export interface WorkerConfig {
 	id: number
 	redisUrl: string
+	/** Nodes of a Redis Cluster to use (node-redis createCluster) instead of `redisUrl`. */
+	cluster?: ReadonlyArray<{ host: string; port: number }> | undefined
 	tokenUrl: string
 	prefix: string
 	/** The manager's timeout (ms): the lock lease is twice this. */
@@ -16,11 +18,14 @@ export interface WorkerConfig {
 	commandTimeout: number
 	/** Lock lease (ms) instead of twice the timeout. */
 	lease?: number | undefined
+	/** Token request retries of the manager (default 2). */
+	retryLimit?: number | undefined
 }
 
 export type WorkerRequest =
 	| { id: number; op: 'burst'; count: number; subject?: string | undefined }
 	| { id: number; op: 'exchange'; code: string; subject: string }
+	| { id: number; op: 'holders'; subjects: string[]; forceRefresh: boolean }
 	| { id: number; op: 'exit' }
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never
@@ -37,6 +42,8 @@ export interface WorkerReply {
 	elapsed: number
 	/** Types of the manager events since the last reply. */
 	events: string[]
+	/** Unhandled promise rejections in the process so far. */
+	unhandled?: number
 }
 
 const worker = fileURLToPath(new URL('./fixtures/fleet-worker.ts', import.meta.url))
@@ -100,6 +107,10 @@ export async function startFleet(size: number, config: Omit<WorkerConfig, 'id'>)
 		},
 		exchange(index: number, code: string, subject: string): Promise<WorkerReply> {
 			return ask(index, { op: 'exchange', code, subject })
+		},
+		/** One getToken per account holder in one worker, all at once. */
+		holders(index: number, subjects: string[], forceRefresh = false): Promise<WorkerReply> {
+			return ask(index, { op: 'holders', subjects, forceRefresh })
 		},
 		kill(index: number): Promise<void> {
 			const child = workers[index] as ChildProcess

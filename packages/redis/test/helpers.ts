@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { createClient } from 'redis'
+import { Cluster } from 'ioredis'
+import { createClient, createCluster } from 'redis'
+import type { ClusterNode } from './redis-cluster.ts'
 import { afterEach, inject } from 'vitest'
 
 export type Client = Awaited<ReturnType<typeof connect>>
@@ -18,6 +20,33 @@ export async function connect(url: string = inject('redisUrl'), options: Paramet
 	await client.connect()
 	opened.push({ close: () => (client.isOpen ? client.close() : Promise.resolve()) })
 	return client
+}
+
+/** A connected node-redis cluster client (`createCluster`) on the test cluster (closed after the test). */
+export async function connectCluster(nodes: readonly ClusterNode[] = inject('clusterNodes')) {
+	const cluster = createCluster({
+		rootNodes: nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
+		defaults: { socket: { reconnectStrategy: () => 50, connectTimeout: 500 } },
+	})
+	cluster.on('error', () => {})
+	await cluster.connect()
+	opened.push({ close: () => (cluster.isOpen ? cluster.close() : Promise.resolve()) })
+	return cluster
+}
+
+/** A connected ioredis `Cluster` on the test cluster (closed after the test). */
+export async function connectIoredisCluster(nodes: readonly ClusterNode[] = inject('clusterNodes')): Promise<Cluster> {
+	const cluster = new Cluster(
+		nodes.map(({ host, port }) => ({ host, port })),
+		{ clusterRetryStrategy: () => 50 },
+	)
+	cluster.on('error', () => {})
+	await new Promise<void>((resolve, reject) => {
+		cluster.once('ready', resolve)
+		cluster.once('error', reject)
+	})
+	opened.push({ close: async () => cluster.disconnect() })
+	return cluster
 }
 
 /** Closes something at the end of the test. */

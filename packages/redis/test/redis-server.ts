@@ -12,6 +12,8 @@ export interface RedisServer {
 	stop(signal?: NodeJS.Signals): Promise<void>
 	/** Starts it again on the same port and data directory (after `stop`). */
 	start(): Promise<void>
+	/** Sends a signal to the running process (SIGSTOP hangs it with its connections open, SIGCONT resumes it). */
+	signal(signal: NodeJS.Signals): void
 	/** Stops it for good and removes its data directory. */
 	dispose(): Promise<void>
 }
@@ -76,14 +78,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 		port,
 		stop,
 		start,
+		signal(signal) {
+			child?.kill(signal)
+		},
 		async dispose() {
+			child?.kill('SIGCONT')
 			await stop()
 			rmSync(dir, { recursive: true, force: true })
 		},
 	}
 }
 
-async function launch(args: string[], port: number): Promise<ChildProcess> {
+export async function launch(args: string[], port: number): Promise<ChildProcess> {
 	const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
 	let output = ''
 	child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)))

@@ -67,15 +67,28 @@ describe('entries', () => {
 		expect((await store.get('k'))?.accessToken).toBe('newest')
 	})
 
-	it('lets the holder of the lock write even when another host clock made the stored entry look newer', async () => {
+	it('lets the holder of the lock write what it requested under the lock, even when another host clock made the stored entry look newer', async () => {
 		const { store } = await setup()
-		await store.set('k', entry({ accessToken: 'skewed-clock', requestedAt: 5_000 }), { ttl: 60_000 })
+		// Written by a host whose clock runs a minute ahead.
+		await store.set('k', entry({ accessToken: 'skewed-clock', requestedAt: Date.now() + 60_000 }), { ttl: 60_000 })
 		const lock = await store.lock('k', { timeout: 1_000 })
-		await store.set('k', entry({ accessToken: 'holder', requestedAt: 4_000 }), { ttl: 60_000 })
+		await store.set('k', entry({ accessToken: 'holder', requestedAt: Date.now() }), { ttl: 60_000 })
 		expect((await store.get('k'))?.accessToken).toBe('holder')
 		await lock.release()
-		await store.set('k', entry({ accessToken: 'late', requestedAt: 3_000 }), { ttl: 60_000 })
+		await store.set('k', entry({ accessToken: 'late', requestedAt: Date.now() - 1_000 }), { ttl: 60_000 })
 		expect((await store.get('k'))?.accessToken).toBe('holder')
+	})
+
+	it('never lets the lock holder write a set it requested before taking the lock over a newer one (issue 12)', async () => {
+		const { store } = await setup()
+		// Rotated while Redis was unreachable, kept in process, unsaved.
+		const unsaved = entry({ refreshToken: 'rt-2', requestedAt: Date.now() - 5_000 })
+		// Meanwhile another process rotated again, normally.
+		await store.set('grant', entry({ refreshToken: 'rt-3', requestedAt: Date.now() - 1_000 }), { ttl: 60_000 })
+		const lock = await store.lock('grant', { timeout: 1_000 })
+		await store.set('grant', unsaved, { ttl: 60_000 })
+		expect((await store.get('grant'))?.refreshToken).toBe('rt-3')
+		await lock.release()
 	})
 
 	it('compares and deletes atomically', async () => {
@@ -98,6 +111,8 @@ describe('entries', () => {
 			const error = await store.get(key).catch((caught: unknown) => caught)
 			expect(error).toBeInstanceOf(RedisStoreError)
 			expect((error as RedisStoreError).reason).toBe('unreadable')
+			expect((error as RedisStoreError).outage).toBe(false)
+			expect((error as RedisStoreError).storeFailure).toBe('refused')
 			expect(JSON.stringify((error as RedisStoreError).toJSON())).not.toContain('at-secret-token')
 			expect(String((error as Error).stack)).not.toContain('at-secret-token')
 			expect((error as Error).cause).toBeUndefined()
@@ -267,6 +282,8 @@ describe('Redis slow or unavailable', () => {
 			const error = (result as PromiseRejectedResult).reason as RedisStoreError
 			expect(error).toBeInstanceOf(RedisStoreError)
 			expect(error.reason).toBe('timeout')
+			expect(error.outage).toBe(true)
+			expect(error.storeFailure).toBe('outage')
 		}
 		await delay(1_100)
 		expect(await store.get('k')).toBeDefined()
@@ -288,8 +305,40 @@ describe('Redis slow or unavailable', () => {
 			1_000,
 		)
 		expect((error as RedisStoreError).reason).toBe('offline')
+		expect((error as RedisStoreError).outage).toBe(true)
 		await within(new Promise((resolve) => client.once('ready', resolve)), 5_000, 'reconnect')
 		expect(await store.get('k')).toBeUndefined()
+	})
+})
+
+describe('outages and refusals', () => {
+	it('marks an error reply as refused, and a reply that says the server is busy as an outage', async () => {
+		// A Redis of its own: a long script would stall the other test files sharing the common one.
+		const server = await startRedisServer()
+		closeLater({ close: () => server.dispose() })
+		const client = await connect(server.url)
+		const prefix = uniquePrefix()
+		const store = redisStore(client, { prefix, commandTimeout: 2_000 })
+		closeLater(store)
+		// A key of the wrong type: Redis answers WRONGTYPE, which trying again will not change.
+		await client.hSet(`${prefix}wrong`, 'field', 'value')
+		const refused = (await store.get('wrong').catch((caught: unknown) => caught)) as RedisStoreError
+		expect(refused).toBeInstanceOf(RedisStoreError)
+		expect(refused.reason).toBe('command')
+		expect(refused.outage).toBe(false)
+		expect(refused.storeFailure).toBe('refused')
+		// A script still running: Redis answers BUSY to everyone else until it ends.
+		await client.configSet('busy-reply-threshold', '10')
+		const busy = await connect(server.url)
+		const spin = 'local t = redis.call("TIME") while true do local n = redis.call("TIME") if (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 500000 then break end end return 1'
+		const running = busy.sendCommand(['EVAL', spin, '0'])
+		await delay(100)
+		const outage = (await store.get('k').catch((caught: unknown) => caught)) as RedisStoreError
+		await running
+		expect(outage).toBeInstanceOf(RedisStoreError)
+		expect(outage.message).toMatch(/BUSY/)
+		expect(outage.outage).toBe(true)
+		expect(outage.storeFailure).toBe('outage')
 	})
 })
 
@@ -297,7 +346,8 @@ describe('options', () => {
 	it('rejects bad options with a TypeError at the boundary', async () => {
 		const client = await connect()
 		const bad: Array<[unknown, unknown, RegExp]> = [
-			[{}, undefined, /node-redis .* or ioredis client/],
+			[{}, undefined, /node-redis .* or ioredis .*client/],
+			[client, { replicaAcks: 1.5 }, /replicaAcks/],
 			[client, { prefix: 1 }, /prefix must be a string/],
 			[client, { commandTimeout: 0 }, /commandTimeout/],
 			[client, { lease: -1 }, /lease/],

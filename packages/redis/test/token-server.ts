@@ -13,6 +13,11 @@ export interface SeenRequest {
 export interface TokenServerOptions {
 	/** `expires_in` of every token, in seconds. Default 3600. */
 	lifetime?: number
+	/**
+	 * A refresh token used a second time revokes its whole family (every token rotated from the same
+	 * authorization code), as RFC 9700 §4.14.2 recommends: the consent is lost and the holder must consent again.
+	 */
+	revokeFamilyOnReuse?: boolean
 }
 
 /**
@@ -25,6 +30,9 @@ export async function startTokenServer(options: TokenServerOptions = {}) {
 	const lifetime = options.lifetime ?? 3600
 	const seen: SeenRequest[] = []
 	const validRefreshTokens = new Set<string>()
+	/** Refresh token -> its family (the authorization code it descends from); spent ones stay here. */
+	const familyOf = new Map<string, string>()
+	const revokedFamilies = new Set<string>()
 	let issued = 0
 	let invalidGrants = 0
 	let holding = false
@@ -39,20 +47,30 @@ export async function startTokenServer(options: TokenServerOptions = {}) {
 			case 'authorization_code': {
 				const refreshToken = `rt-${number}`
 				validRefreshTokens.add(refreshToken)
+				familyOf.set(refreshToken, form.code ?? '')
 				return [200, { access_token: `ac-${number}`, token_type: 'Bearer', expires_in: lifetime, refresh_token: refreshToken }]
 			}
 			case 'refresh_token': {
-				if (!validRefreshTokens.delete(form.refresh_token ?? '')) {
+				const presented = form.refresh_token ?? ''
+				const family = familyOf.get(presented)
+				if (!validRefreshTokens.delete(presented)) {
 					invalidGrants++
+					if (options.revokeFamilyOnReuse && family !== undefined) revoke(family)
 					return [400, { error: 'invalid_grant', error_description: 'refresh token reused or unknown' }]
 				}
 				const refreshToken = `rt-${number}`
 				validRefreshTokens.add(refreshToken)
+				if (family !== undefined) familyOf.set(refreshToken, family)
 				return [200, { access_token: `ar-${number}`, token_type: 'Bearer', expires_in: lifetime, refresh_token: refreshToken }]
 			}
 			default:
 				return [400, { error: 'unsupported_grant_type' }]
 		}
+	}
+
+	function revoke(family: string): void {
+		revokedFamilies.add(family)
+		for (const [token, of] of familyOf) if (of === family) validRefreshTokens.delete(token)
 	}
 
 	const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -88,6 +106,20 @@ export async function startTokenServer(options: TokenServerOptions = {}) {
 		/** Token requests of one grant type (or all). */
 		count: (grantType?: string) => seen.filter((request) => grantType === undefined || request.form.grant_type === grantType).length,
 		invalidGrants: () => invalidGrants,
+		/** Families (authorization codes) revoked because a refresh token of theirs was used twice. */
+		revokedFamilies: () => [...revokedFamilies],
+		/** Whether this refresh token would be accepted now. */
+		isValid: (refreshToken: string | undefined) => refreshToken !== undefined && validRefreshTokens.has(refreshToken),
+		/** Whether the family of this authorization code still has a valid refresh token. */
+		familyValid: (code: string) => [...validRefreshTokens].some((token) => familyOf.get(token) === code),
+		/** Rotates a refresh token as if another client had refreshed with it: the old one is spent, the new one returned. */
+		rotateOutOfBand(refreshToken: string): string {
+			if (!validRefreshTokens.delete(refreshToken)) throw new Error('not a valid refresh token')
+			const next = `rt-${++issued}`
+			validRefreshTokens.add(next)
+			familyOf.set(next, familyOf.get(refreshToken) ?? '')
+			return next
+		},
 		/** Holds every request from now on unanswered, until `answerHeld`. */
 		hold() {
 			holding = true

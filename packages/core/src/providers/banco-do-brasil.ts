@@ -1,6 +1,7 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, type Environment, presetUrl, requireScope, requireString, resolveEnvironment } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireScope, requireString, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 import { type ApiRequestDecoration, decoration } from './request-decoration.js'
 
 /** Options of the {@link bancoDoBrasil} preset. */
@@ -28,6 +29,7 @@ export interface BancoDoBrasilOptions {
 // POST /oauth/token with Authorization: Basic base64(client_id:client_secret) and a form body with
 // grant_type=client_credentials and scope. Hosts as published there and in the ACBr PIX component
 // (github.com/frones/ACBr, ACBrPIXPSPBancoDoBrasil.pas): oauth.hm.bb.com.br (homologação) and oauth.bb.com.br.
+const DOCS = 'https://developers.bb.com.br'
 const TOKEN_URLS = {
 	sandbox: 'https://oauth.hm.bb.com.br/oauth/token',
 	production: 'https://oauth.bb.com.br/oauth/token',
@@ -45,9 +47,10 @@ export const BANCO_DO_BRASIL_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 1
  * developer key as a query parameter: see {@link bancoDoBrasilApi}.
  */
 export function bancoDoBrasil(options: BancoDoBrasilOptions): ClientSecretOptions {
-	const environment = resolveEnvironment(options?.environment, 'bancoDoBrasil')
+	checkPresetOptions(options, 'bancoDoBrasil', presetOptions('bancoDoBrasil'))
+	const environment = resolveEnvironment(options.environment, 'bancoDoBrasil')
 	return {
-		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'bancoDoBrasil', 'tokenUrl', environment),
+		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'bancoDoBrasil', 'tokenUrl', environment, DOCS),
 		clientId: requireString(options.clientId, 'bancoDoBrasil', 'clientId'),
 		clientSecret: requireString(options.clientSecret, 'bancoDoBrasil', 'clientSecret'),
 		clientAuth: 'client_secret_basic',
@@ -82,10 +85,11 @@ const APP_KEY_PARAMETERS: readonly BancoDoBrasilAppKeyParameter[] = ['gw-dev-app
  * on every request (https://developers.bb.com.br, API Pix: `gw-dev-app-key`).
  */
 export function bancoDoBrasilApi(options: BancoDoBrasilApiOptions): ApiRequestDecoration {
-	const key = requireString(options?.developerApplicationKey, 'bancoDoBrasilApi', 'developerApplicationKey')
+	checkPresetOptions(options, 'bancoDoBrasilApi', { developerApplicationKey: 'secret', parameter: 'string' })
+	const key = requireString(options.developerApplicationKey, 'bancoDoBrasilApi', 'developerApplicationKey')
 	const parameter = options.parameter ?? 'gw-dev-app-key'
 	if (!APP_KEY_PARAMETERS.includes(parameter)) {
-		throw new TypeError(`tokenwarden: expected bancoDoBrasilApi parameter to be one of ${APP_KEY_PARAMETERS.join(', ')}, got '${String(parameter)}'`)
+		throw new TypeError(`tokenwarden: expected bancoDoBrasilApi option parameter to be one of ${APP_KEY_PARAMETERS.join(', ')}, got '${String(parameter)}'`)
 	}
 	return decoration({ [parameter]: key }, {})
 }

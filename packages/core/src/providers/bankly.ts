@@ -1,7 +1,8 @@
 import { checkScopeCount } from '../resolve-options.js'
 import { normaliseScope } from '../scope.js'
 import type { ClientSecretOptions, TlsClientAuthOptions, TlsOptions } from '../types/options.js'
-import { type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { checkPresetOptions, type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 
 /** Options of the {@link bankly} preset. */
 export interface BanklyOptions {
@@ -41,7 +42,8 @@ export const BANKLY_MAX_SCOPES = 10
  * `expires_in` may arrive as an ISO timestamp string (handled by the core).
  */
 export function bankly(options: BanklyOptions): ClientSecretOptions | TlsClientAuthOptions {
-	const environment = resolveEnvironment(options?.environment, 'bankly')
+	checkPresetOptions(options, 'bankly', presetOptions('bankly'))
+	const environment = resolveEnvironment(options.environment, 'bankly')
 	const scope = options.scope
 	if (scope === undefined || (typeof scope === 'string' ? scope.trim() === '' : scope.length === 0)) {
 		throw new TypeError('tokenwarden: bankly needs scope (Bankly requires one on every token request)')

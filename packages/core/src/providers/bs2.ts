@@ -1,9 +1,12 @@
 import type { ClientSecretOptions } from '../types/options.js'
-import { type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { checkPresetOptions, type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 
 // BS2 Pix Direto "Autenticação" (shared/seeds/002) gives the path /auth/oauth/v2/token; the homologation
 // host is the one BS2 hands partners (apihmz.bancobonsucesso.com.br). BS2 does not publish its production
 // host in these documents (community SDKs disagree), so production needs tokenUrl.
+// BS2 Pix Direto "Autenticação - Gerar Access Token": the page a production tokenUrl is asked about.
+const DOCS = 'https://devs.bs2.com/reference/post_auth-oauth-v2-token-1'
 const HOMOLOGATION_HOST = 'https://apihmz.bancobonsucesso.com.br'
 const TOKEN_PATH = '/auth/oauth/v2/token'
 // BS2 api-banking "Consent" (shared/seeds/003): GET /api-banking/auth/oauth/v2/authorize.
@@ -44,13 +47,13 @@ const BS2_TIMING = {
 } as const
 
 function secretOptions(options: Bs2Options, provider: string): ClientSecretOptions {
-	const environment = resolveEnvironment(options?.environment, provider)
+	const environment = resolveEnvironment(options.environment, provider)
 	const scope = options.scope
 	if (scope === undefined || (typeof scope === 'string' ? scope.trim() === '' : scope.length === 0)) {
 		throw new TypeError(`tokenwarden: ${provider} needs scope (BS2 requires one on every token request)`)
 	}
 	return {
-		tokenUrl: presetUrl(options.tokenUrl, environment === 'sandbox' ? HOMOLOGATION_HOST + TOKEN_PATH : undefined, provider, 'tokenUrl', environment),
+		tokenUrl: presetUrl(options.tokenUrl, environment === 'sandbox' ? HOMOLOGATION_HOST + TOKEN_PATH : undefined, provider, 'tokenUrl', environment, DOCS),
 		clientId: requireString(options.clientId, provider, 'clientId'),
 		clientSecret: requireString(options.clientSecret, provider, 'clientSecret'),
 		clientAuth: 'client_secret_basic',
@@ -64,6 +67,7 @@ function secretOptions(options: Bs2Options, provider: string): ClientSecretOptio
 
 /** BS2 Pix Direto: client_credentials with HTTP Basic and a required scope. */
 export function bs2(options: Bs2Options): ClientSecretOptions {
+	checkPresetOptions(options, 'bs2', presetOptions('bs2'))
 	return secretOptions(options, 'bs2')
 }
 
@@ -73,11 +77,12 @@ export function bs2(options: Bs2Options): ClientSecretOptions {
  * refresh as BS2 requires.
  */
 export function bs2Banking(options: Bs2BankingOptions): ClientSecretOptions {
+	checkPresetOptions(options, 'bs2Banking', presetOptions('bs2Banking'))
 	const base = secretOptions(options, 'bs2Banking')
 	const environment = resolveEnvironment(options.environment, 'bs2Banking')
 	return {
 		...base,
-		authorizeUrl: presetUrl(options.authorizeUrl, environment === 'sandbox' ? HOMOLOGATION_HOST + AUTHORIZE_PATH : undefined, 'bs2Banking', 'authorizeUrl', environment),
+		authorizeUrl: presetUrl(options.authorizeUrl, environment === 'sandbox' ? HOMOLOGATION_HOST + AUTHORIZE_PATH : undefined, 'bs2Banking', 'authorizeUrl', environment, DOCS),
 		redirectUri: requireString(options.redirectUri, 'bs2Banking', 'redirectUri'),
 		refreshTokenLifetime: 30 * 24 * 60 * 60 * 1000,
 		scopeOnRefresh: true,

@@ -1,7 +1,8 @@
 import type { RateLimitOptions } from '../types/options.js'
 import { createMtlsAgents } from '../tls.js'
 import type { ClientSecretOptions, FetchLike, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, type Environment, presetUrl, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 import { jsonTokenRequest } from './json-token-request.js'
 
 /** Options of the {@link efi} preset. */
@@ -26,6 +27,7 @@ export interface EfiOptions {
 // POST /oauth/token with Authorization: Basic base64(Client_Id:Client_Secret), a JSON body
 // {"grant_type": "client_credentials"}, and the application's .p12 certificate over mutual TLS;
 // pix.api.efipay.com.br (production) and pix-h.api.efipay.com.br (homologação).
+const DOCS = 'https://dev.efipay.com.br/docs/api-pix/credenciais/'
 const TOKEN_URLS = {
 	sandbox: 'https://pix-h.api.efipay.com.br/oauth/token',
 	production: 'https://pix.api.efipay.com.br/oauth/token',
@@ -50,8 +52,9 @@ export const EFI_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interval:
  * For API calls, build clients with `createMtlsAgents(tls)` from the same certificate.
  */
 export function efi(options: EfiOptions): ClientSecretOptions {
-	const environment = resolveEnvironment(options?.environment, 'efi')
-	const tokenUrl = presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'efi', 'tokenUrl', environment)
+	checkPresetOptions(options, 'efi', presetOptions('efi'))
+	const environment = resolveEnvironment(options.environment, 'efi')
+	const tokenUrl = presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'efi', 'tokenUrl', environment, DOCS)
 	const clientId = requireString(options.clientId, 'efi', 'clientId')
 	const clientSecret = requireString(options.clientSecret, 'efi', 'clientSecret')
 	const tls = requireTls(options.tls, 'efi', 'Efí requires mutual TLS with the application certificate in both environments')

@@ -1,6 +1,8 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, type Environment, presetUrl, requireScope, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireScope, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { invalid } from '../validators.js'
+import { presetOptions } from './preset-options.js'
 import { type ApiRequestDecoration, decoration } from './request-decoration.js'
 
 /** Options of the {@link inter} preset. */
@@ -25,6 +27,7 @@ export interface InterOptions {
 // form body client_id, client_secret, grant_type=client_credentials and scope, mutual TLS with the
 // integration's certificate; production cdpj.partners.bancointer.com.br, sandbox cdpj-sandbox.partners.uatinter.co
 // (the sandbox host as published on developers.inter.co/docs/sandbox).
+const DOCS = 'https://developers.inter.co/references/token'
 const TOKEN_URLS = {
 	sandbox: 'https://cdpj-sandbox.partners.uatinter.co/oauth/v2/token',
 	production: 'https://cdpj.partners.bancointer.com.br/oauth/v2/token',
@@ -44,9 +47,10 @@ export const INTER_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 4, interval
  * form body, over mutual TLS with the integration's certificate, and a required scope.
  */
 export function inter(options: InterOptions): ClientSecretOptions {
-	const environment = resolveEnvironment(options?.environment, 'inter')
+	checkPresetOptions(options, 'inter', presetOptions('inter'))
+	const environment = resolveEnvironment(options.environment, 'inter')
 	return {
-		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'inter', 'tokenUrl', environment),
+		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'inter', 'tokenUrl', environment, DOCS),
 		clientId: requireString(options.clientId, 'inter', 'clientId'),
 		clientSecret: requireString(options.clientSecret, 'inter', 'clientSecret'),
 		clientAuth: 'client_secret_post',
@@ -70,10 +74,11 @@ export interface InterApiOptions {
  * (https://developers.inter.co/references/pix).
  */
 export function interApi(options: InterApiOptions = {}): ApiRequestDecoration {
+	checkPresetOptions(options, 'interApi', { contaCorrente: 'string' })
 	const account = options.contaCorrente
 	if (account === undefined) return decoration({}, {})
 	if (typeof account !== 'string' || !/^[1-9]\d*$/.test(account)) {
-		throw new TypeError('tokenwarden: expected inter contaCorrente to be digits without leading zeros, got something else')
+		invalid('interApi option contaCorrente', 'digits without leading zeros', account)
 	}
 	return decoration({}, { 'x-conta-corrente': account })
 }

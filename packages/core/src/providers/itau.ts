@@ -1,6 +1,7 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, type Environment, presetUrl, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 
 /** Options of the {@link itau} preset. */
 export interface ItauOptions {
@@ -25,6 +26,7 @@ export interface ItauOptions {
 // Itaú's certificate pages and public SDKs use (sts.itau.com.br/api/oauth/token, client_id and
 // client_secret in the form body). The same page says the sandbox does not follow OAuth 2.0 and has no
 // mutual TLS, so the preset does not guess its request: the sandbox needs tokenUrl.
+const DOCS = 'https://devportal.itau.com.br/autenticacao-documentacao'
 const PRODUCTION_TOKEN_URL = 'https://sts.itau.com.br/api/oauth/token'
 
 /** https://devportal.itau.com.br/autenticacao-documentacao : "o access_token [é válido] por 5 minutos". */
@@ -41,11 +43,12 @@ export const ITAU_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interval
  * in the form body over mutual TLS with the dynamic certificate; 5-minute tokens.
  */
 export function itau(options: ItauOptions): ClientSecretOptions {
-	const environment = resolveEnvironment(options?.environment, 'itau')
+	checkPresetOptions(options, 'itau', presetOptions('itau'))
+	const environment = resolveEnvironment(options.environment, 'itau')
 	const production = environment === 'production'
 	const tls = production ? requireTls(options.tls, 'itau', 'Itaú requires mutual TLS with the dynamic certificate in production') : options.tls
 	return {
-		tokenUrl: presetUrl(options.tokenUrl, production ? PRODUCTION_TOKEN_URL : undefined, 'itau', 'tokenUrl', environment),
+		tokenUrl: presetUrl(options.tokenUrl, production ? PRODUCTION_TOKEN_URL : undefined, 'itau', 'tokenUrl', environment, DOCS),
 		clientId: requireString(options.clientId, 'itau', 'clientId'),
 		clientSecret: requireString(options.clientSecret, 'itau', 'clientSecret'),
 		clientAuth: 'client_secret_post',

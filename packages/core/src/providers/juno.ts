@@ -1,5 +1,6 @@
 import type { ClientSecretOptions } from '../types/options.js'
-import { type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { checkPresetOptions, type Environment, presetUrl, requireString, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 
 /** Options of the {@link juno} preset. */
 export interface JunoOptions {
@@ -28,7 +29,8 @@ const TOKEN_URLS = {
  * requests" to the token endpoint get a client blocked, so token requests are capped at 10 a minute (single flight needs one per token lifetime).
  */
 export function juno(options: JunoOptions): ClientSecretOptions {
-	const environment = resolveEnvironment(options?.environment, 'juno')
+	checkPresetOptions(options, 'juno', presetOptions('juno'))
+	const environment = resolveEnvironment(options.environment, 'juno')
 	return {
 		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'juno', 'tokenUrl', environment),
 		clientId: requireString(options.clientId, 'juno', 'clientId'),

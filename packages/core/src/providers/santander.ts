@@ -1,6 +1,8 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { ClientSecretOptions, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, type Environment, presetUrl, requireString, requireTls } from './environment.js'
+import { describeValue } from '../validators.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireString, requireTls } from './environment.js'
+import { presetOptions } from './preset-options.js'
 
 /** Options of the {@link santander} preset. */
 export interface SantanderOptions {
@@ -29,6 +31,7 @@ export interface SantanderOptions {
 // and client_secret in the form body, over mutual TLS with the company certificate. Hosts as in the guide
 // and the ACBr PIX component (github.com/frones/ACBr, ACBrPIXPSPSantander.pas): trust-pix (production),
 // trust-pix-h (pre-production), pix.santander.com.br/sandbox (portal sandbox).
+const DOCS = 'https://developer.santander.com.br'
 const TOKEN_URLS = {
 	sandbox: 'https://pix.santander.com.br/sandbox/oauth/token?grant_type=client_credentials',
 	homologation: 'https://trust-pix-h.santander.com.br/oauth/token?grant_type=client_credentials',
@@ -43,7 +46,7 @@ export const SANTANDER_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, int
 
 function santanderEnvironment(value: unknown): keyof typeof TOKEN_URLS {
 	if (value === 'sandbox' || value === 'homologation' || value === 'production') return value
-	throw new TypeError(`tokenwarden: expected santander environment to be 'sandbox', 'homologation' or 'production', got ${typeof value === 'string' ? `'${value}'` : typeof value}`)
+	throw new TypeError(`tokenwarden: expected santander option environment to be 'sandbox', 'homologation' or 'production', got ${describeValue(value)}`)
 }
 
 /**
@@ -51,10 +54,11 @@ function santanderEnvironment(value: unknown): keyof typeof TOKEN_URLS {
  * client_secret in the form body, over mutual TLS outside the portal sandbox.
  */
 export function santander(options: SantanderOptions): ClientSecretOptions {
-	const environment = santanderEnvironment(options?.environment)
+	checkPresetOptions(options, 'santander', presetOptions('santander'))
+	const environment = santanderEnvironment(options.environment)
 	const tls = environment === 'sandbox' ? options.tls : requireTls(options.tls, 'santander', `Santander requires mutual TLS with the company certificate in ${environment}`)
 	return {
-		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'santander', 'tokenUrl', environment),
+		tokenUrl: presetUrl(options.tokenUrl, TOKEN_URLS[environment], 'santander', 'tokenUrl', environment, DOCS),
 		clientId: requireString(options.clientId, 'santander', 'clientId'),
 		clientSecret: requireString(options.clientSecret, 'santander', 'clientSecret'),
 		clientAuth: 'client_secret_post',

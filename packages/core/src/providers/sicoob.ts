@@ -1,6 +1,7 @@
 import type { RateLimitOptions } from '../types/options.js'
 import type { TlsClientAuthOptions, TlsOptions } from '../types/options.js'
-import { authorizeUrlOption, type Environment, presetUrl, requireScope, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { authorizeUrlOption, checkPresetOptions, type Environment, presetUrl, requireScope, requireString, requireTls, resolveEnvironment } from './environment.js'
+import { presetOptions } from './preset-options.js'
 import { type ApiRequestDecoration, decoration } from './request-decoration.js'
 
 /** Options of the {@link sicoob} preset. */
@@ -23,6 +24,7 @@ export interface SicoobOptions {
 // POST auth.sicoob.com.br/auth/realms/cooperado/protocol/openid-connect/token with grant_type,
 // client_id and scope in the form body and the registered certificate over mutual TLS, no client secret.
 // The sandbox uses a fixed bearer token from the portal instead of a token endpoint.
+const DOCS = 'https://developers.sicoob.com.br'
 const PRODUCTION_TOKEN_URL = 'https://auth.sicoob.com.br/auth/realms/cooperado/protocol/openid-connect/token'
 
 /**
@@ -37,9 +39,10 @@ export const SICOOB_RATE_LIMIT: Readonly<RateLimitOptions> = { limit: 10, interv
  * scope in the form body, no secret. API calls also carry the `client_id` header: see {@link sicoobApi}.
  */
 export function sicoob(options: SicoobOptions): TlsClientAuthOptions {
-	const environment = resolveEnvironment(options?.environment, 'sicoob')
+	checkPresetOptions(options, 'sicoob', presetOptions('sicoob'))
+	const environment = resolveEnvironment(options.environment, 'sicoob')
 	return {
-		tokenUrl: presetUrl(options.tokenUrl, environment === 'production' ? PRODUCTION_TOKEN_URL : undefined, 'sicoob', 'tokenUrl', environment),
+		tokenUrl: presetUrl(options.tokenUrl, environment === 'production' ? PRODUCTION_TOKEN_URL : undefined, 'sicoob', 'tokenUrl', environment, DOCS),
 		clientId: requireString(options.clientId, 'sicoob', 'clientId'),
 		clientAuth: 'tls_client_auth',
 		tls: requireTls(options.tls, 'sicoob', 'the certificate registered with the application is the credential'),
@@ -57,5 +60,6 @@ export interface SicoobApiOptions {
 
 /** What Sicoob's API calls need besides the bearer token (and the certificate): the `client_id` header (https://developers.sicoob.com.br). */
 export function sicoobApi(options: SicoobApiOptions): ApiRequestDecoration {
-	return decoration({}, { client_id: requireString(options?.clientId, 'sicoobApi', 'clientId') })
+	checkPresetOptions(options, 'sicoobApi', { clientId: 'string' })
+	return decoration({}, { client_id: requireString(options.clientId, 'sicoobApi', 'clientId') })
 }

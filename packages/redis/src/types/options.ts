@@ -37,6 +37,14 @@ export interface RedisStoreOptions {
 	notifications?: boolean | undefined
 	/** How often a lock waiter retries without a wake-up (a backstop when notifications are on). Default 100. */
 	pollInterval?: number | undefined
+	/**
+	 * How many replicas must acknowledge (`WAIT`) a write of an account holder's refresh-token set before
+	 * it counts as written; short of that the write fails as an outage (`reason: 'not-replicated'`), the
+	 * manager keeps the set in process and the store writes it again until a replica has it. Default: 1 on
+	 * a Redis Cluster (a master that dies before replicating would take the rotated refresh token with it),
+	 * 0 on a standalone Redis. Access-token entries never wait.
+	 */
+	replicaAcks?: number | undefined
 	/** Seal tokens with AES-256-GCM. Without it, tokens are stored in clear. */
 	encryption?: RedisStoreEncryption | undefined
 	/** Receives what happens in the background (lock lease lost, pub/sub connection trouble, replayed writes). */
