@@ -2,6 +2,7 @@ import { grantKey } from './cache-key.js'
 import { StoreUnavailableError } from './errors.js'
 import type { Emit } from './events.js'
 import { type GuardedStore, isNewerGrant } from './guarded-store.js'
+import { Schedule } from './schedule.js'
 import { CONSENTED_SCOPE, type Targets } from './target.js'
 import type { TokenCache } from './token-cache.js'
 import type { Clock } from './types/options.js'
@@ -11,8 +12,6 @@ import type { StoredTokenSet } from './types/store.js'
 const UNKNOWN_GRANT_TTL = 366 * 24 * 60 * 60 * 1000
 /** A lapsed refresh-token set stays a day longer, so the manager can say "expired" rather than "never consented". */
 const EXPIRED_GRANT_GRACE = 24 * 60 * 60 * 1000
-/** `setTimeout` cannot wait longer than this. */
-const MAX_TIMER = 2 ** 31 - 1
 
 export interface HolderGrantsContext {
 	readonly store: GuardedStore
@@ -44,12 +43,37 @@ export interface HolderGrantsContext {
 export class HolderGrants {
 	readonly #context: HolderGrantsContext
 	readonly #locks = new Map<string, Promise<unknown>>()
-	/** The last set this process read from or wrote to the store, per grant key. */
-	readonly #local = new Map<string, StoredTokenSet>()
-	readonly #consentTimers = new Map<string, unknown>()
+	/**
+	 * The last set this process read from or wrote to the store, per grant key, in two generations: a
+	 * sweep makes the young one old and drops the old one, so a copy untouched for two sweeps is gone
+	 * from process memory (the store keeps the set) without a timestamp per holder.
+	 */
+	#local = new Map<string, StoredTokenSet>()
+	#older = new Map<string, StoredTokenSet>()
+	/** Consent-expiry reminders of every holder, on one timer. */
+	readonly #reminders: Schedule<string, number>
 
 	constructor(context: HolderGrantsContext) {
 		this.#context = context
+		this.#reminders = new Schedule(context.clock, (subject, refreshExpiresAt) => context.emit({ type: 'consent-expiring', subject, refreshExpiresAt }))
+	}
+
+	/** Holders with a consent-expiry reminder scheduled. */
+	get reminders(): number {
+		return this.#reminders.size
+	}
+
+	/** Drops local copies of sets untouched since the sweep before last (see {@link HolderGrants}). Reminders stay. */
+	sweep(): void {
+		this.#older = this.#local
+		this.#local = new Map()
+	}
+
+	/** Forgets every local copy and reminder and stops the reminder timer (the manager's `clear`). Pending writes stay with the guarded store. */
+	dispose(): void {
+		this.#local.clear()
+		this.#older.clear()
+		this.#reminders.clear()
 	}
 
 	/** The store key of a holder's set. */
@@ -97,7 +121,7 @@ export class HolderGrants {
 		}
 		// Readable, the store is the truth: a set deleted there was deleted on purpose (logout, revoke).
 		if (stored?.refreshToken === undefined) {
-			this.#local.delete(key)
+			this.#dropLocal(key)
 			return undefined
 		}
 		return this.#confirmed(key, stored)
@@ -109,7 +133,7 @@ export class HolderGrants {
 		const pending = this.#context.store.pendingGrant(key)
 		const read = await this.#context.store.tryGet(key)
 		if (!read.failed) return pending && !isNewerGrant(read.value, pending) ? pending : read.value
-		const copy = pending ?? this.#local.get(key)
+		const copy = pending ?? this.#localCopy(key)
 		if (copy === undefined) throw new StoreUnavailableError(subject)
 		return copy
 	}
@@ -127,11 +151,11 @@ export class HolderGrants {
 		const key = this.keyOf(subject)
 		const { clock, store } = this.#context
 		const ttl = set.refreshExpiresAt === undefined ? UNKNOWN_GRANT_TTL : Math.max(1, set.refreshExpiresAt - clock.now()) + EXPIRED_GRANT_GRACE
-		this.#local.set(key, set)
+		this.#confirmed(key, set)
 		try {
 			await store.saveGrant(key, set, ttl)
 		} catch (error) {
-			this.#local.delete(key)
+			this.#dropLocal(key)
 			throw error
 		}
 		this.#scheduleConsentWarning(subject, set.refreshExpiresAt)
@@ -147,10 +171,8 @@ export class HolderGrants {
 		const { store, cache, targets } = this.#context
 		const pending = store.pendingGrant(key)
 		if (spent === undefined || pending?.refreshToken === spent) store.dropPending(key)
-		this.#local.delete(key)
-		const timer = this.#consentTimers.get(subject)
-		if (timer !== undefined) this.#context.clock.clearTimeout(timer)
-		this.#consentTimers.delete(subject)
+		this.#dropLocal(key)
+		this.#reminders.delete(subject)
 		let alive = false
 		if (spent !== undefined) {
 			const current = await store.tryGet(key)
@@ -164,27 +186,26 @@ export class HolderGrants {
 
 	#confirmed(key: string, set: StoredTokenSet): StoredTokenSet {
 		this.#local.set(key, set)
+		this.#older.delete(key)
 		return set
 	}
 
+	#localCopy(key: string): StoredTokenSet | undefined {
+		return this.#local.get(key) ?? this.#older.get(key)
+	}
+
+	#dropLocal(key: string): void {
+		this.#local.delete(key)
+		this.#older.delete(key)
+	}
+
+	/** One reminder per holder, `consentWarning` before its refresh token lapses; at once when that is already past. */
 	#scheduleConsentWarning(subject: string, refreshExpiresAt: number | undefined): void {
 		const { clock, consentWarning, emit } = this.#context
-		const previous = this.#consentTimers.get(subject)
-		if (previous !== undefined) clock.clearTimeout(previous)
-		this.#consentTimers.delete(subject)
+		this.#reminders.delete(subject)
 		if (refreshExpiresAt === undefined) return
-		const fire = () => {
-			const wait = refreshExpiresAt - consentWarning - clock.now()
-			if (wait > 0) {
-				const timer = clock.setTimeout(fire, Math.min(wait, MAX_TIMER))
-				// A reminder weeks away must not keep the process alive.
-				;(timer as { unref?: () => void } | undefined)?.unref?.()
-				this.#consentTimers.set(subject, timer)
-				return
-			}
-			this.#consentTimers.delete(subject)
-			emit({ type: 'consent-expiring', subject, refreshExpiresAt })
-		}
-		fire()
+		const at = refreshExpiresAt - consentWarning
+		if (at > clock.now()) this.#reminders.set(subject, at, refreshExpiresAt)
+		else emit({ type: 'consent-expiring', subject, refreshExpiresAt })
 	}
 }

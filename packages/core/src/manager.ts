@@ -9,6 +9,7 @@ import { createEmitter, safeLog } from './events.js'
 import { GuardedStore } from './guarded-store.js'
 import { HolderGrants } from './holder-grants.js'
 import { type HolderTokenContext, obtainHolderToken } from './holder-token.js'
+import { KeyBackoff } from './key-backoff.js'
 import { memoryStore } from './memory-store.js'
 import { RateBudget } from './rate-limit.js'
 import { resolveOptions } from './resolve-options.js'
@@ -22,6 +23,7 @@ import { createRedactor } from './redaction.js'
 import { type TokenEndpointContext, tokenErrorEvent } from './token-endpoint.js'
 import type { ConsentInfo, ExchangeCodeOptions } from './types/consent.js'
 import type { TokenManagerOptions } from './types/options.js'
+import type { TokenStore } from './types/store.js'
 import type { Token, TokenRequest } from './types/token.js'
 
 export type { ConsentInfo, ExchangeCodeOptions } from './types/consent.js'
@@ -49,6 +51,15 @@ export interface TokenManager {
 	revoke(request: { subject: string }): Promise<void>
 	/** Forgets the holder's token set, here and in the store. */
 	logout(request: { subject: string }): Promise<void>
+	/**
+	 * For applications' tests: resets the manager to its state at creation. Drops every cached token of
+	 * this manager, stops its background work (refreshes between attempts, consent-expiry reminders,
+	 * the outage backoff), forgets its in-flight requests (a caller still waiting for one gets its result
+	 * or an `AbortError`), and empties the default memory store. A store passed as `store` (shared with
+	 * other managers or processes) is left alone, and so are refresh-token sets still waiting to be
+	 * written to it after an outage. Typical use: reset a module-level manager in `afterEach`.
+	 */
+	clear(): Promise<void>
 }
 
 /**
@@ -72,6 +83,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		retry,
 		queue: new PQueue({ concurrency: config.concurrency }),
 		budget: options.rateLimit ? new RateBudget(options.rateLimit.limit, options.rateLimit.interval, clock) : undefined,
+		backoff: new KeyBackoff(retry, config.random),
 		authenticate: authentication.authenticate,
 		defaultLifetime: config.defaultLifetime,
 		emit,
@@ -81,36 +93,47 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	}
 	// A lock holder may spend a whole request with its retries; wait that long before going it alone.
 	const lockWait = config.timeout * (retry.limit + 1) + retry.maxDelay
-	const store = new GuardedStore(options.store ?? memoryStore({ clock }), clock, config.timeout, lockWait, emit)
+	const guard = (tokenStore: TokenStore) => new GuardedStore(tokenStore, clock, config.timeout, lockWait, emit)
+	// A shared store outlives clear(): its guard keeps the pause and the pending refresh-token sets.
+	const sharedStore = options.store === undefined ? undefined : guard(options.store)
 	if (!tokenUrl.startsWith('https:') && options.logger) {
 		safeLog(options.logger).warn('tokenwarden: tokenUrl is not https; RFC 6749 §3.2 requires TLS outside tests', { tokenUrl })
 	}
-
-	const cache = new TokenCache(config)
 	const targets = new Targets(tokenUrl, clientId, config.scope, config.maxScopes)
-	const flights = new SingleFlight<Token>()
-	const acquireContext: AcquireContext = { store, cache, clock, timing: config, emit, thumbprint: transport?.thumbprint }
-	const flowContext: ClientTokenContext & HolderTokenContext = {
-		...acquireContext,
-		endpoint,
-		tokenUrl,
-		tokenParams: config.tokenParams,
-		scopeOnRefresh: config.scopeOnRefresh,
-		refreshTokenLifetime: config.refreshTokenLifetime,
-		grants: new HolderGrants({ store, cache, targets, clock, emit, tokenUrl, clientId, consentWarning: config.consentWarning }),
+
+	/** Everything `clear()` resets: the cache, the flights, the holders' local state, and the default store. */
+	function createState() {
+		const store = sharedStore ?? guard(memoryStore({ clock }))
+		// The holders' local copies are swept on the cache's beat (piggybacked on adopting a token, never a timer).
+		const cache = new TokenCache(config, config.random, () => grants.sweep())
+		const acquireContext: AcquireContext = { store, cache, clock, timing: config, emit, thumbprint: transport?.thumbprint }
+		const grants: HolderGrants = new HolderGrants({ store, cache, targets, clock, emit, tokenUrl, clientId, consentWarning: config.consentWarning })
+		const flowContext: ClientTokenContext & HolderTokenContext = {
+			...acquireContext,
+			endpoint,
+			tokenUrl,
+			tokenParams: config.tokenParams,
+			scopeOnRefresh: config.scopeOnRefresh,
+			refreshTokenLifetime: config.refreshTokenLifetime,
+			grants,
+		}
+		const consentFlow = new ConsentFlow({
+			...flowContext,
+			targets,
+			clientId,
+			scope: config.scope,
+			authorizeUrl: options.authorizeUrl,
+			redirectUri: options.redirectUri,
+			revocationUrl: options.revocationUrl,
+		})
+		return { store, cache, grants, flowContext, consentFlow, flights: new SingleFlight<Token>() }
 	}
-	const consentFlow = new ConsentFlow({
-		...flowContext,
-		targets,
-		clientId,
-		scope: config.scope,
-		authorizeUrl: options.authorizeUrl,
-		redirectUri: options.redirectUri,
-		revocationUrl: options.revocationUrl,
-	})
+	let state = createState()
+	let { cache, flights } = state
 
 	/** The flight's task: the client-credentials or holder flow, reporting a failure callers waited for. */
 	function obtain(target: Target, mode: AcquireMode, flight: FlightState): Promise<Token> {
+		const { flowContext } = state
 		const run = target.subject === undefined ? obtainClientToken(flowContext, target, mode, flight.signal) : obtainHolderToken(flowContext, target, mode, flight.signal)
 		return run.catch((error: unknown) => {
 			withContext(error, endpoint.errorContext)
@@ -123,10 +146,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
 	function refreshInBackground(target: Target, token: Token, now: number): void {
 		if (flights.has(target.key) || !cache.mayRefreshInBackground(target.key, now)) return
+		const started = cache
 		flights
 			.run(target.key, (flight) => obtain(target, { kind: 'replacing', token: token.accessToken }, flight), { background: true })
 			.catch((error: unknown) => {
-				cache.backgroundFailed(target.key, backgroundRetryAt(clock.now(), token.expiresAt))
+				if (error instanceof AbortError && started !== cache) return
+				started.backgroundFailed(target.key, backgroundRetryAt(clock.now(), token.expiresAt))
 				emit({ type: 'refresh-error', key: target.key, error: error as Error, subject: target.subject })
 			})
 	}
@@ -149,6 +174,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		if (cached !== undefined && !force) {
 			const now = clock.now()
 			if (now < cached.staleAt) {
+				cache.used(cached, now)
 				if (now >= cached.refreshAt) refreshInBackground(target, cached.token, now)
 				return Promise.resolve(cached.token)
 			}
@@ -165,16 +191,29 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		const { dropped } = cache.invalidate(accessToken, clock.now())
 		if (dropped.length === 0) return Promise.resolve(false)
 		for (const key of dropped) emit({ type: 'invalidate', key })
+		const { store } = state
 		return Promise.all(dropped.map((key) => store.compareAndDelete(key, accessToken))).then(() => true)
+	}
+
+	function clear(): Promise<void> {
+		const previous = state
+		previous.flights.clear(new AbortError('tokenwarden: the manager was cleared'))
+		previous.grants.dispose()
+		previous.cache.clear()
+		endpoint.backoff.clear()
+		state = createState()
+		;({ cache, flights } = state)
+		return Promise.resolve()
 	}
 
 	return {
 		getToken,
 		invalidate,
-		authorizationUrl: (request) => consentFlow.authorizationUrl(request),
-		exchangeCode: (request) => consentFlow.exchangeCode(request),
-		consent: (request) => consentFlow.consent(request),
-		revoke: (request) => consentFlow.revoke(request),
-		logout: (request) => consentFlow.logout(request),
+		authorizationUrl: (request) => state.consentFlow.authorizationUrl(request),
+		exchangeCode: (request) => state.consentFlow.exchangeCode(request),
+		consent: (request) => state.consentFlow.consent(request),
+		revoke: (request) => state.consentFlow.revoke(request),
+		logout: (request) => state.consentFlow.logout(request),
+		clear,
 	}
 }

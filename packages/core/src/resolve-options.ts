@@ -84,6 +84,7 @@ export const OPTION_NAMES = [
 	'assertionAudience',
 	'privateKey',
 	'keyId',
+	'random',
 ] as const
 
 export const systemClock: Clock = {
@@ -100,6 +101,8 @@ export interface ResolvedOptions {
 	scope: string[]
 	refreshAhead: number
 	expiryMargin: number
+	/** Which of `refreshAhead` and `expiryMargin` the user gave (honoured exactly) rather than left at their defaults (scaled for short tokens). */
+	given: { refreshAhead: boolean; expiryMargin: boolean }
 	defaultLifetime: number
 	timeout: number
 	concurrency: number
@@ -113,6 +116,8 @@ export interface ResolvedOptions {
 	tokenParams: Readonly<Record<string, string>>
 	clock: Clock
 	fetch: FetchLike
+	/** Jitter source, values in [0, 1). */
+	random: () => number
 }
 
 /**
@@ -181,6 +186,7 @@ export function resolveOptions(options: TokenManagerOptions): ResolvedOptions {
 		scope,
 		refreshAhead: duration(given.refreshAhead ?? DEFAULTS.refreshAhead, 'refreshAhead'),
 		expiryMargin: duration(given.expiryMargin ?? DEFAULTS.expiryMargin, 'expiryMargin'),
+		given: { refreshAhead: given.refreshAhead !== undefined, expiryMargin: given.expiryMargin !== undefined },
 		defaultLifetime: duration(given.defaultLifetime ?? DEFAULTS.defaultLifetime, 'defaultLifetime', { min: 1 }),
 		timeout: duration(given.timeout ?? DEFAULTS.timeout, 'timeout', { min: 1 }),
 		concurrency: integer(given.concurrency ?? DEFAULTS.concurrency, 'concurrency', { min: 1 }),
@@ -193,6 +199,7 @@ export function resolveOptions(options: TokenManagerOptions): ResolvedOptions {
 		tokenParams,
 		clock,
 		fetch: fetchImpl,
+		random: given.random === undefined ? () => Math.random() : (func(given.random, 'random') as () => number),
 	}
 }
 

@@ -68,6 +68,16 @@ export class SingleFlight<T> {
 		return this.#inFlight.has(key)
 	}
 
+	/**
+	 * Forgets every flight (the manager's `clear`): each one's signal fires, so its task stops between
+	 * attempts; a caller still waiting gets the attempt's result or an {@link AbortError}. The next call
+	 * for any key starts a new flight.
+	 */
+	clear(reason: unknown): void {
+		for (const flight of this.#inFlight.values()) flight.controller.abort(reason)
+		this.#inFlight.clear()
+	}
+
 	#wait(flight: Flight<T>, signal: AbortSignal): Promise<T> {
 		if (signal.aborted) return Promise.reject(new AbortError(signal.reason))
 		flight.waiting++

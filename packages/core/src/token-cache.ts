@@ -17,8 +17,22 @@ export const MAX_COOLDOWN = 60_000
 /** After this long without any invalidate of the key's token, the cooldown starts again from {@link FIRST_COOLDOWN}. */
 export const QUIET_PERIOD = 2 * MAX_COOLDOWN
 
-/** Past this many entries, dead ones are swept before adding another. */
+/** Past this many entries, a new one sweeps first; the bound then doubles past what survived, so sweeping stays amortised O(1). */
 const SWEEP_AT = 10_000
+/**
+ * An entry not used (no `getToken` served from it, nothing adopted into it) for this long is dropped
+ * from process memory by the next sweep (issue 19); its token stays in the store, so the next call for
+ * it reads the store rather than the token endpoint.
+ */
+export const IDLE_TTL = 10 * 60_000
+/** A sweep runs at most this often, piggybacked on the cold path (adopt), never on a timer per entry. */
+export const SWEEP_INTERVAL = IDLE_TTL / 2
+/** Adoptions within one window of this many ms that count as one burst. */
+const BURST_WINDOW = 1_000
+/** More adoptions than this in one burst window, and the next ones' background refreshes are spread. */
+export const BURST_SIZE = 8
+/** Share of the window between refresh-at and stale-at over which a burst's refreshes are spread; the rest is left for the refresh to land. */
+export const SPREAD_SHARE = 0.5
 
 /** Everything the manager knows about one cache key. */
 interface Entry {
@@ -42,6 +56,16 @@ interface Entry {
 	protectedUntil: number
 	/** Last invalidate of the key's current token, dropped or not. */
 	lastRejectionAt: number
+	/** Last time a token was served from the entry or adopted into it (the idle sweep). */
+	usedAt: number
+}
+
+/** What the hot path reads of an entry. */
+export interface CachedToken {
+	readonly token: Token
+	readonly refreshAt: number
+	readonly staleAt: number
+	readonly target: Target
 }
 
 /** The outcome of one invalidate. */
@@ -62,11 +86,25 @@ export interface Invalidation {
  */
 export class TokenCache {
 	readonly #entries = new Map<string, Entry>()
-	readonly #keysOfToken = new Map<string, Set<string>>()
+	/** Token value -> the key holding it (almost always one), or the keys when several do. */
+	readonly #keysOfToken = new Map<string, string | Set<string>>()
 	readonly #timing: TimingPolicy
+	readonly #random: () => number
+	#sweepAtSize = SWEEP_AT
+	#nextSweepAt = 0
+	#burstWindow = 0
+	#burstCount = 0
 
-	constructor(timing: TimingPolicy) {
+	readonly #onIdleSweep: () => void
+
+	/**
+	 * @param random jitter source for spreading the refreshes of a burst (values in [0, 1))
+	 * @param onIdleSweep called after each periodic sweep, so other per-holder state is swept on the same beat
+	 */
+	constructor(timing: TimingPolicy, random: () => number = Math.random, onIdleSweep: () => void = () => {}) {
 		this.#timing = timing
+		this.#random = random
+		this.#onIdleSweep = onIdleSweep
 	}
 
 	/** Number of entries (with or without a token). */
@@ -75,9 +113,14 @@ export class TokenCache {
 	}
 
 	/** The token of a key, with its timing, or undefined when there is none. */
-	peek(key: string): { readonly token: Token; readonly refreshAt: number; readonly staleAt: number; readonly target: Target } | undefined {
+	peek(key: string): CachedToken | undefined {
 		const entry = this.#entries.get(key)
 		return entry?.token === undefined ? undefined : (entry as Entry & { token: Token })
+	}
+
+	/** Marks a token as served now (the hot path), so the idle sweep keeps its entry. */
+	used(cached: CachedToken, now: number): void {
+		;(cached as Entry).usedAt = now
 	}
 
 	/** The token last invalidated for the key. */
@@ -103,8 +146,16 @@ export class TokenCache {
 	adopt(target: Target, stored: AccessEntry, now: number): Token {
 		let entry = this.#entries.get(target.key)
 		if (entry?.token !== undefined && entry.requestedAt > stored.requestedAt && now < entry.staleAt) return entry.token
+		if (now >= this.#nextSweepAt) {
+			this.sweep(now)
+			this.#onIdleSweep()
+			entry = this.#entries.get(target.key)
+		}
 		if (entry === undefined) {
-			if (this.#entries.size >= SWEEP_AT) this.sweep(now)
+			if (this.#entries.size >= this.#sweepAtSize) {
+				this.sweep(now)
+				this.#sweepAtSize = Math.max(SWEEP_AT, 2 * this.#entries.size)
+			}
 			entry = {
 				target,
 				token: undefined,
@@ -118,6 +169,7 @@ export class TokenCache {
 				protectedToken: undefined,
 				protectedUntil: 0,
 				lastRejectionAt: 0,
+				usedAt: now,
 			}
 			this.#entries.set(target.key, entry)
 		}
@@ -132,8 +184,9 @@ export class TokenCache {
 		const timing = tokenTiming(stored.requestedAt, stored.expiresAt, this.#timing)
 		entry.token = token
 		entry.requestedAt = stored.requestedAt
-		entry.refreshAt = timing.refreshAt
+		entry.refreshAt = this.#inBurst(now) ? spread(timing.refreshAt, timing.staleAt, this.#random()) : timing.refreshAt
 		entry.staleAt = timing.staleAt
+		entry.usedAt = now
 		entry.backgroundRetryAt = 0
 		if (entry.protectNextUntil > 0) {
 			// The replacement of an invalidated token: protected from the next rejection for the cooldown.
@@ -146,10 +199,18 @@ export class TokenCache {
 			entry.protectedUntil = 0
 			entry.cooldown = 0
 		}
-		let keys = this.#keysOfToken.get(stored.accessToken)
-		if (keys === undefined) this.#keysOfToken.set(stored.accessToken, (keys = new Set()))
-		keys.add(target.key)
+		this.#index(stored.accessToken, target.key)
 		return token
+	}
+
+	/** Counts an adoption; true when it is part of a burst (more than {@link BURST_SIZE} in one window). */
+	#inBurst(now: number): boolean {
+		const window = Math.floor(now / BURST_WINDOW)
+		if (window !== this.#burstWindow) {
+			this.#burstWindow = window
+			this.#burstCount = 0
+		}
+		return ++this.#burstCount > BURST_SIZE
 	}
 
 	/**
@@ -162,14 +223,14 @@ export class TokenCache {
 	 * {@link QUIET_PERIOD} without an invalidate.
 	 */
 	invalidate(accessToken: string, now: number): Invalidation {
-		const keys = this.#keysOfToken.get(accessToken)
-		if (keys === undefined) return { dropped: [], kept: [] }
+		const indexed = this.#keysOfToken.get(accessToken)
+		if (indexed === undefined) return { dropped: [], kept: [] }
 		const dropped: string[] = []
 		const kept: string[] = []
-		for (const key of [...keys]) {
+		for (const key of typeof indexed === 'string' ? [indexed] : [...indexed]) {
 			const entry = this.#entries.get(key)
 			if (entry?.token?.accessToken !== accessToken) {
-				keys.delete(key)
+				this.#unindex(accessToken, key)
 				continue
 			}
 			if (now - entry.lastRejectionAt > QUIET_PERIOD) {
@@ -181,7 +242,7 @@ export class TokenCache {
 				kept.push(key)
 				continue
 			}
-			keys.delete(key)
+			this.#unindex(accessToken, key)
 			entry.token = undefined
 			entry.rejected = accessToken
 			entry.cooldown = entry.cooldown === 0 ? FIRST_COOLDOWN : Math.min(MAX_COOLDOWN, entry.cooldown * 2)
@@ -189,7 +250,6 @@ export class TokenCache {
 			entry.protectedToken = undefined
 			dropped.push(key)
 		}
-		if (keys.size === 0) this.#keysOfToken.delete(accessToken)
 		return { dropped, kept }
 	}
 
@@ -213,20 +273,54 @@ export class TokenCache {
 		entry.token = undefined
 	}
 
-	/** Removes entries that hold nothing worth keeping: an expired token or none, and no recent rejection. */
+	/**
+	 * Removes entries that hold nothing worth keeping: an expired token or none, or a token not used for
+	 * {@link IDLE_TTL} (it stays in the store); never one with a recent rejection, whose cooldown matters.
+	 */
 	sweep(now: number): void {
+		this.#nextSweepAt = now + SWEEP_INTERVAL
 		for (const [key, entry] of this.#entries) {
-			if (entry.token !== undefined && entry.token.expiresAt > now) continue
+			if (entry.token !== undefined && entry.token.expiresAt > now && now - entry.usedAt < IDLE_TTL) continue
 			if (now - entry.lastRejectionAt <= QUIET_PERIOD && entry.lastRejectionAt > 0) continue
 			if (entry.token !== undefined) this.#unindex(entry.token.accessToken, key)
 			this.#entries.delete(key)
 		}
 	}
 
-	#unindex(accessToken: string, key: string): void {
-		const keys = this.#keysOfToken.get(accessToken)
-		if (keys === undefined) return
-		keys.delete(key)
-		if (keys.size === 0) this.#keysOfToken.delete(accessToken)
+	/** Forgets every entry (the manager's `clear`). */
+	clear(): void {
+		this.#entries.clear()
+		this.#keysOfToken.clear()
+		this.#sweepAtSize = SWEEP_AT
 	}
+
+	#index(accessToken: string, key: string): void {
+		const indexed = this.#keysOfToken.get(accessToken)
+		if (indexed === undefined || indexed === key) this.#keysOfToken.set(accessToken, key)
+		else if (typeof indexed === 'string') this.#keysOfToken.set(accessToken, new Set([indexed, key]))
+		else indexed.add(key)
+	}
+
+	#unindex(accessToken: string, key: string): void {
+		const indexed = this.#keysOfToken.get(accessToken)
+		if (indexed === undefined) return
+		if (typeof indexed === 'string') {
+			if (indexed === key) this.#keysOfToken.delete(accessToken)
+			return
+		}
+		indexed.delete(key)
+		if (indexed.size === 1) this.#keysOfToken.set(accessToken, indexed.values().next().value as string)
+		else if (indexed.size === 0) this.#keysOfToken.delete(accessToken)
+	}
+}
+
+/**
+ * Refresh spreading (issue 19): tokens adopted in a burst (a deploy, a migration, 10,000 holders
+ * consenting in one campaign) would all fall due in the same second. Each one's refresh moves to a
+ * random point in the first {@link SPREAD_SHARE} of its window between refresh-at and stale-at, so the
+ * token endpoint and the `rateLimit` budget see a smooth rate, and no refresh starts past the retire
+ * time. Deterministic for a given random source.
+ */
+export function spread(refreshAt: number, staleAt: number, random: number): number {
+	return staleAt > refreshAt ? refreshAt + Math.floor(random * SPREAD_SHARE * (staleAt - refreshAt)) : refreshAt
 }

@@ -2,6 +2,7 @@ import type PQueue from 'p-queue'
 import { AbortError, type ErrorContext, InvalidTokenResponseError, TokenEndpointError, TokenWardenError, withContext } from './errors.js'
 import type { Emit } from './events.js'
 import type { GrantRequest } from './grants.js'
+import type { KeyBackoff } from './key-backoff.js'
 import type { RateBudget } from './rate-limit.js'
 import type { ResolvedRetry } from './retry.js'
 import { backoffDelay, parseRetryAfter } from './retry.js'
@@ -23,6 +24,8 @@ export interface TokenEndpointContext {
 	queue: PQueue
 	/** The `rateLimit` budget shared by all keys, when there is one. */
 	budget: RateBudget | undefined
+	/** Spaces the attempts of one key across flights while its requests fail (an outage). */
+	backoff: KeyBackoff
 	authenticate: ClientAuthenticator
 	defaultLifetime: number
 	/** Reports `retry` and `rate-limited` events. */
@@ -81,6 +84,9 @@ async function attemptAll(context: TokenEndpointContext, url: string, grant: Gra
 	const { signal } = options
 	for (;;) {
 		if (signal?.aborted) throw new AbortError(signal.reason)
+		// One attempt per backoff step per key, whoever asks (issue 18): wait out the key's step first.
+		const wait = context.backoff.waitOf(options.key, context.clock.now())
+		if (wait > 0) await sleep(context.clock, wait, signal)
 		const queuedAt = context.clock.now()
 		let attempt = 0
 		const outcome = await context.queue
@@ -100,11 +106,16 @@ async function attemptAll(context: TokenEndpointContext, url: string, grant: Gra
 				if (signal?.aborted && !(error instanceof AbortError)) throw new AbortError(signal.reason)
 				throw error
 			})
-		if (outcome.ok) return outcome.value
-		if (!outcome.retryable) throw outcome.error
+		if (outcome.ok || !outcome.retryable) {
+			context.backoff.succeeded(options.key)
+			if (outcome.ok) return outcome.value
+			throw outcome.error
+		}
+		// The key's step across flights, which the retry below waits for too.
+		const step = context.backoff.failed(options.key, context.clock.now())
 		if (!grant.repeatable && !unprocessed(outcome)) throw outcome.error
 		if (attempt > context.retry.limit) throw outcome.error
-		let delay = backoffDelay(attempt, context.retry)
+		let delay = Math.max(step, backoffDelay(attempt, context.retry))
 		if (outcome.retryAfter !== undefined) {
 			if (outcome.retryAfter > context.retry.maxRetryAfter) {
 				throw new TokenEndpointError(
@@ -112,7 +123,7 @@ async function attemptAll(context: TokenEndpointContext, url: string, grant: Gra
 					{ status: outcome.status, attempts: attempt, retryAfter: outcome.retryAfter },
 				)
 			}
-			delay = outcome.retryAfter
+			delay = Math.max(step, outcome.retryAfter)
 		}
 		context.emit({ type: 'retry', attempt, delay, status: outcome.status, reason: outcome.reason })
 		await sleep(context.clock, delay, signal)

@@ -1,4 +1,5 @@
 import PQueue from 'p-queue'
+import { KeyBackoff } from '../src/key-backoff.ts'
 import { describe, expect, it } from 'vitest'
 import { AbortError, RateLimitedError, TokenEndpointError } from '@tokenwarden/core'
 import { authorizationCodeGrant, clientCredentialsGrant, type GrantRequest, refreshTokenGrant } from '../src/grants.ts'
@@ -51,6 +52,7 @@ function endpoint(fetch: FetchLike, clock: Clock = instantClock): TokenEndpointC
 		retry: { limit: 2, delay: 1, maxDelay: 1, maxRetryAfter: 60_000 },
 		queue: new PQueue({ concurrency: 4 }),
 		budget: undefined,
+		backoff: new KeyBackoff({ limit: 2, delay: 1, maxDelay: 1, maxRetryAfter: 60_000 }, () => 0.5),
 		authenticate: () => {},
 		defaultLifetime: 300_000,
 		emit: () => {},

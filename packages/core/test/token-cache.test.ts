@@ -19,8 +19,20 @@ describe('timing', () => {
 		expect(tokenTiming(T0, T0 + 3_600_000, policy)).toEqual({ refreshAt: T0 + 3_540_000, staleAt: T0 + 3_590_000 })
 	})
 
-	it('a token living less than a setting refreshes at half its life and retires at three quarters', () => {
-		expect(tokenTiming(T0, T0 + 8_000, policy)).toEqual({ refreshAt: T0 + 4_000, staleAt: T0 + 6_000 })
+	it('default leads scale down for a short token: refresh at 80 % of its life, retire at 90 %', () => {
+		expect(tokenTiming(T0, T0 + 8_000, policy)).toEqual({ refreshAt: T0 + 6_400, staleAt: T0 + 7_200 })
+		expect(tokenTiming(T0, T0 + 2_000, policy)).toEqual({ refreshAt: T0 + 1_600, staleAt: T0 + 1_800 })
+		// Between: used for at least refreshAhead before the refresh (a 100 s token refreshes at 60 s).
+		expect(tokenTiming(T0, T0 + 100_000, policy)).toEqual({ refreshAt: T0 + 60_000, staleAt: T0 + 90_000 })
+		// From twice the refresh lead up the defaults hold exactly.
+		expect(tokenTiming(T0, T0 + 120_000, policy)).toEqual({ refreshAt: T0 + 60_000, staleAt: T0 + 110_000 })
+		expect(tokenTiming(T0, T0 + 300_000, policy)).toEqual({ refreshAt: T0 + 240_000, staleAt: T0 + 290_000 })
+	})
+
+	it('given leads are honoured exactly while the lifetime allows, and fall back to 80 % / 90 % when it does not', () => {
+		const given = { ...policy, refreshAhead: 50_000, expiryMargin: 30_000, given: { refreshAhead: true, expiryMargin: true } }
+		expect(tokenTiming(T0, T0 + 60_000, given)).toEqual({ refreshAt: T0 + 10_000, staleAt: T0 + 30_000 })
+		expect(tokenTiming(T0, T0 + 20_000, given)).toEqual({ refreshAt: T0 + 16_000, staleAt: T0 + 18_000 })
 	})
 
 	it('after a failed background refresh, waits a tenth of what is left, between 1 s and 30 s', () => {
@@ -122,5 +134,16 @@ describe('TokenCache', () => {
 		expect(cache.mayRefreshInBackground(read.key, T0 + 999)).toBe(false)
 		cache.adopt(read, entry('b', T0 + 1), T0 + 1)
 		expect(cache.mayRefreshInBackground(read.key, T0 + 2)).toBe(true)
+	})
+})
+
+describe('Targets', () => {
+	it("a holder's key from the fast path is the same string cacheKey builds", async () => {
+		const { cacheKey } = await import('../src/cache-key.ts')
+		for (const subject of ['account-42', 'a:b/c d', 'é ü ø', '']) {
+			if (subject === '') continue
+			expect(targets.resolve({ subject }).key).toBe(cacheKey('https://auth.example.com/token', 'client-1', [], subject))
+			expect(targets.of([], subject).key).toBe(cacheKey('https://auth.example.com/token', 'client-1', [], subject))
+		}
 	})
 })

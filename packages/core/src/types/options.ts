@@ -66,9 +66,17 @@ export interface BaseTokenManagerOptions {
 	clientId: string
 	/** Default scope, space-separated string or array. */
 	scope?: string | readonly string[] | undefined
-	/** Refresh in the background when a token has less than this left, in ms. Default 60 000. A token living less than this refreshes at half its life. */
+	/**
+	 * Refresh in the background when a token has less than this left, in ms. Default 60 000, capped at a
+	 * fifth of a shorter token's lifetime (a 2 s token refreshes at 1.6 s). A value given is honoured
+	 * exactly; only a token living less than it refreshes at 80 % of its life.
+	 */
 	refreshAhead?: number | undefined
-	/** Never hand out a token with less than this left, in ms. Default 10 000. A token living less than this retires at three quarters of its life. */
+	/**
+	 * Never hand out a token with less than this left, in ms. Default 10 000, capped at a tenth of a
+	 * shorter token's lifetime. A value given is honoured exactly; only a token living less than it
+	 * retires at 90 % of its life.
+	 */
 	expiryMargin?: number | undefined
 	/** Lifetime when neither a JWT `exp` nor `expires_in` says, in ms. Default 300 000. */
 	defaultLifetime?: number | undefined
@@ -86,6 +94,12 @@ export interface BaseTokenManagerOptions {
 	fetch?: FetchLike | undefined
 	/** Time and timers. Default: the system clock (fake timers move it). */
 	clock?: Clock | undefined
+	/**
+	 * Source of jitter, returning numbers in [0, 1) like `Math.random` (the default): the spread of
+	 * background refreshes of tokens issued together, and the per-key backoff during an outage. Inject a
+	 * fixed one to make both deterministic in tests.
+	 */
+	random?: (() => number) | undefined
 	/** Receives every {@link TokenWardenEvent}; events never carry a secret. Called synchronously: keep it fast. */
 	onEvent?: ((event: TokenWardenEvent) => void) | undefined
 	/** Console-compatible logger for warnings and diagnostics; never given a secret. Default: none. */
