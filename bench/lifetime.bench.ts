@@ -1,10 +1,15 @@
 // Issue 18, token lifetime: rotation with 2 s tokens and an outage of the token endpoint, through the
 // axios, ky and fetch adapters against local servers on loopback. Counts, not timings, are the targets:
 // rotation ≤ 7 token requests in 10 s (5 lifetimes), 0 401s and 0 failed requests; outage (3 s of 503)
-// ≤ 10 token requests into the dead endpoint and the first token within 1 s of recovery.
+// ≤ 10 token requests into the dead endpoint and the first token within 1 s of recovery. Rotation is also
+// timed against the same client with a pre-fetched static header (a 1 h token from the same kind of token
+// server, so it never 401s), interleaved static / withTokens per adapter: throughput ÷ static ≥ 0.95 and
+// steady-state (after the first second) p99 latency ÷ static ≤ 1.15.
+// LIFETIME_SCENARIOS=rotation (or outage) runs only that scenario.
 // Run with `pnpm bench lifetime` (or `pnpm build && pnpm exec node bench/lifetime.bench.ts`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import os from 'node:os'
 import axios from 'axios'
 import ky from 'ky'
 import { createTokenManager, type TokenManager } from '@tokenwarden/core'
@@ -16,6 +21,13 @@ import { createTokenServer } from '@tokenwarden/testing'
 const WORKERS = 40
 const TOKEN_LATENCY = 20
 const REPETITIONS = Number(process.env.LIFETIME_REPETITIONS ?? 3)
+const SCENARIOS = (process.env.LIFETIME_SCENARIOS ?? 'rotation,outage').split(',')
+const ROTATION_SECONDS = 10
+/** Requests that start in the first second (the first token fetch, connection set-up) are not steady state. */
+const WARM_UP_MS = 1000
+/** Goals (issue 18): rotation throughput ÷ static at least this, steady-state p99 ÷ static at most this. */
+const GOAL_RATE = 0.95
+const GOAL_P99 = 1.15
 
 function listen(server: Server): Promise<string> {
 	return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)))
@@ -104,16 +116,40 @@ const clients: Record<string, Client> = {
 	},
 }
 
-async function run(client: Client, seconds: number, outage?: { from: number; to: number }) {
-	const env = await servers(2)
+/** The same clients with a static `Authorization` header and no adapter. */
+type StaticClient = (authorization: string, api: string) => () => Promise<unknown>
+const staticClients: Record<string, StaticClient> = {
+	axios: (authorization, api) => {
+		const client = axios.create({ baseURL: api, headers: { Authorization: authorization } })
+		return () => client.get('/cob')
+	},
+	ky: (authorization, api) => {
+		const client = ky.create({ baseUrl: api, retry: 0, headers: { Authorization: authorization } })
+		return () => client.get('cob').text()
+	},
+	fetch: (authorization, api) => {
+		const headers = { Authorization: authorization }
+		return async () => {
+			const response = await fetch(`${api}/cob`, { headers })
+			await response.text()
+			if (!response.ok) throw new Error(`HTTP ${response.status}`)
+		}
+	},
+}
+
+async function run(client: Client, seconds: number, outage?: { from: number; to: number }, staticClient?: StaticClient) {
+	// The static trial: a 1 h token from the same token server, fetched before the clock starts, sent as a fixed header.
+	const env = await servers(staticClient ? 3600 : 2)
 	const tokens = createTokenManager({ tokenUrl: env.tokenUrl, clientId: 'bench', clientSecret: 'secret' })
-	const send = client(tokens, env.api)
+	const send = staticClient ? staticClient(`Bearer ${await tokens.getToken()}`, env.api) : client(tokens, env.api)
 	const start = Date.now()
 	let requests = 0
 	let failed = 0
 	let recoveredAt = 0
 	let firstApiSuccessAfterRecovery = 0
 	const stopAt = start + seconds * 1000
+	const steadyFrom = performance.now() + WARM_UP_MS
+	const latencies: number[] = []
 	const timers: NodeJS.Timeout[] = []
 	if (outage) {
 		timers.push(setTimeout(() => env.setDown(true), outage.from * 1000))
@@ -127,8 +163,10 @@ async function run(client: Client, seconds: number, outage?: { from: number; to:
 	const worker = async () => {
 		while (Date.now() < stopAt) {
 			requests++
+			const sentAt = performance.now()
 			try {
 				await send()
+				if (sentAt >= steadyFrom) latencies.push(performance.now() - sentAt)
 				if (recoveredAt > 0 && firstApiSuccessAfterRecovery === 0) firstApiSuccessAfterRecovery = Date.now()
 			} catch {
 				failed++
@@ -138,6 +176,7 @@ async function run(client: Client, seconds: number, outage?: { from: number; to:
 		}
 	}
 	await Promise.all(Array.from({ length: WORKERS }, worker))
+	const elapsed = (Date.now() - start) / 1000
 	for (const timer of timers) clearTimeout(timer)
 	await tokens.clear()
 	env.close()
@@ -150,9 +189,20 @@ async function run(client: Client, seconds: number, outage?: { from: number; to:
 		unauthorized: env.unauthorized(),
 		failed,
 		requests,
+		/** Completed requests per second over the whole trial. */
+		throughput: (requests - failed) / elapsed,
+		/** Steady-state (after the first second) p99 latency, ms. */
+		p99: percentile(latencies, 0.99),
+		p50: percentile(latencies, 0.5),
 		firstTokenAfterRecovery,
 		firstApiSuccessAfterRecovery: recoveredAt > 0 ? firstApiSuccessAfterRecovery - recoveredAt : Number.NaN,
 	}
+}
+
+function percentile(values: number[], p: number): number {
+	if (values.length === 0) return Number.NaN
+	const sorted = Float64Array.from(values).sort()
+	return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] as number
 }
 
 function median(values: number[]): number {
@@ -161,13 +211,18 @@ function median(values: number[]): number {
 	return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
-const rotation = new Map<string, Awaited<ReturnType<typeof run>>[]>()
-const outages = new Map<string, Awaited<ReturnType<typeof run>>[]>()
-// Interleaved: each repetition runs every adapter once, so they share the machine's load.
+type Trial = Awaited<ReturnType<typeof run>>
+const rotation = new Map<string, Trial[]>()
+const rotationStatic = new Map<string, Trial[]>()
+const outages = new Map<string, Trial[]>()
+// Interleaved: each repetition runs every adapter once (static header, then withTokens, back to back), so they share the machine's load.
 for (let repetition = 0; repetition < REPETITIONS; repetition++) {
 	for (const [name, client] of Object.entries(clients)) {
-		rotation.set(name, [...(rotation.get(name) ?? []), await run(client, 10)])
-		outages.set(name, [...(outages.get(name) ?? []), await run(client, 8, { from: 2, to: 5 })])
+		if (SCENARIOS.includes('rotation')) {
+			rotationStatic.set(name, [...(rotationStatic.get(name) ?? []), await run(client, ROTATION_SECONDS, undefined, staticClients[name])])
+			rotation.set(name, [...(rotation.get(name) ?? []), await run(client, ROTATION_SECONDS)])
+		}
+		if (SCENARIOS.includes('outage')) outages.set(name, [...(outages.get(name) ?? []), await run(client, 8, { from: 2, to: 5 })])
 	}
 }
 
@@ -185,6 +240,29 @@ const rotationRows = [...rotation].map(([name, runs]) => {
 		'goal ≤ 7, 0 / 0': runs.every((r) => r.tokenRequests <= 7 && r.unauthorized === 0 && r.failed === 0) ? 'met' : 'NOT met',
 	}
 })
+const fixed = (value: number, digits: number) => Number(value.toFixed(digits))
+const timingRows = [...rotation].map(([name, runs]) => {
+	const statics = rotationStatic.get(name) ?? []
+	// Ratios per repetition (static and withTokens ran back to back), then the median of those.
+	const rateRatios = runs.map((r, i) => r.throughput / (statics[i]?.throughput ?? Number.NaN))
+	const p99Ratios = runs.map((r, i) => r.p99 / (statics[i]?.p99 ?? Number.NaN))
+	const rate = median(rateRatios)
+	const p99 = median(p99Ratios)
+	if (!(rate >= GOAL_RATE && p99 <= GOAL_P99) || statics.some((r) => r.unauthorized > 0 || r.failed > 0)) ok = false
+	return {
+		adapter: name,
+		'static req/s': Math.round(median(statics.map((r) => r.throughput))),
+		'withTokens req/s': Math.round(median(runs.map((r) => r.throughput))),
+		'req/s ÷ static (each)': rateRatios.map((x) => x.toFixed(3)).join(' '),
+		[`req/s ÷ static, median (goal ≥ ${GOAL_RATE})`]: fixed(rate, 3),
+		'static p99 ms': fixed(median(statics.map((r) => r.p99)), 1),
+		'withTokens p99 ms': fixed(median(runs.map((r) => r.p99)), 1),
+		'p99 ÷ static (each)': p99Ratios.map((x) => x.toFixed(3)).join(' '),
+		[`p99 ÷ static, median (goal ≤ ${GOAL_P99})`]: fixed(p99, 3),
+		'static 401s / failed': `${statics.reduce((n, r) => n + r.unauthorized, 0)} / ${statics.reduce((n, r) => n + r.failed, 0)}`,
+		goals: rate >= GOAL_RATE && p99 <= GOAL_P99 ? 'met' : 'NOT met',
+	}
+})
 const outageRows = [...outages].map(([name, runs]) => {
 	if (runs.some((r) => r.dead > 10 || !(r.firstTokenAfterRecovery <= 1000))) ok = false
 	return {
@@ -196,8 +274,21 @@ const outageRows = [...outages].map(([name, runs]) => {
 		'goal ≤ 10, ≤ 1000 ms': runs.every((r) => r.dead <= 10 && r.firstTokenAfterRecovery <= 1000) ? 'met' : 'NOT met',
 	}
 })
-console.log(`rotation: 2 s tokens, ${WORKERS} workers, 10 s, token endpoint latency ${TOKEN_LATENCY} ms; ${REPETITIONS} interleaved repetitions`)
-console.table(rotationRows)
-console.log(`outage: 2 s tokens, ${WORKERS} workers, 8 s with the token endpoint answering 503 from 2 s to 5 s`)
-console.table(outageRows)
+const load = os
+	.loadavg()
+	.map((x) => x.toFixed(2))
+	.join(' ')
+console.log(`node ${process.version}, load average ${load} at the end`)
+if (rotationRows.length > 0) {
+	console.log(`rotation: 2 s tokens, ${WORKERS} workers, ${ROTATION_SECONDS} s, token endpoint latency ${TOKEN_LATENCY} ms; ${REPETITIONS} interleaved repetitions`)
+	console.table(rotationRows)
+	console.log(
+		`rotation vs the same client with a static header (1 h token), per repetition back to back; steady state excludes requests started in the first ${WARM_UP_MS} ms; goals: req/s ÷ static ≥ ${GOAL_RATE}, p99 ÷ static ≤ ${GOAL_P99}`,
+	)
+	console.table(timingRows)
+}
+if (outageRows.length > 0) {
+	console.log(`outage: 2 s tokens, ${WORKERS} workers, 8 s with the token endpoint answering 503 from 2 s to 5 s`)
+	console.table(outageRows)
+}
 if (!ok) process.exitCode = 1
