@@ -141,7 +141,7 @@ async function run(client: Client, seconds: number, outage?: { from: number; to:
 	// The static trial: a 1 h token from the same token server, fetched before the clock starts, sent as a fixed header.
 	const env = await servers(staticClient ? 3600 : 2)
 	const tokens = createTokenManager({ tokenUrl: env.tokenUrl, clientId: 'bench', clientSecret: 'secret' })
-	const send = staticClient ? staticClient(`Bearer ${await tokens.getToken()}`, env.api) : client(tokens, env.api)
+	const send = staticClient ? staticClient(`Bearer ${(await tokens.getToken()).accessToken}`, env.api) : client(tokens, env.api)
 	const start = Date.now()
 	let requests = 0
 	let failed = 0
