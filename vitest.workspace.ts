@@ -23,7 +23,7 @@ export default defineConfig({
 				'packages/core/src/**': { lines: 92, statements: 90, functions: 92, branches: 85 },
 				'packages/axios/src/**': { lines: 92, statements: 89, functions: 97, branches: 79 },
 				'packages/ky/src/**': { lines: 95, statements: 95, functions: 91, branches: 88 },
-				'packages/fetch/src/**': { lines: 75, statements: 75, functions: 70, branches: 65 },
+				'packages/fetch/src/**': { lines: 88, statements: 84, functions: 71, branches: 81 },
 				'packages/redis/src/**': { lines: 90, statements: 86, functions: 90, branches: 81 },
 				'packages/testing/src/**': { lines: 93, statements: 91, functions: 96, branches: 84 },
 				'packages/cli/src/**': { lines: 92, statements: 88, functions: 89, branches: 75 },
