@@ -85,6 +85,30 @@ export function useNock(): void {
 	})
 }
 
+/** What an API origin saw of one request: the full URL and the headers a provider decoration can carry. */
+export interface DecoratedRequest {
+	url: string
+	authorization: string | null
+	clientId: string | null
+	account: string | null
+}
+
+/** A nock API origin (GET and POST, any path) that records each request's URL and decoration headers (issue 20's `decorate`). */
+export function recordingApi(origin: string): DecoratedRequest[] {
+	const seen: DecoratedRequest[] = []
+	const record = (request: Request) => {
+		seen.push({
+			url: request.url,
+			authorization: request.headers.get('authorization'),
+			clientId: request.headers.get('client_id'),
+			account: request.headers.get('x-conta-corrente'),
+		})
+		return [200, {}] as const
+	}
+	nock(origin).persist().get(/.*/).reply(record).post(/.*/).reply(record)
+	return seen
+}
+
 /** A real HTTP server on 127.0.0.1 (for redirects, which nock does not follow like a network does), closed after the test. */
 export async function startServer(handle: (path: string, headers: IncomingHttpHeaders, count: number) => { status: number; location?: string; headers?: Record<string, string> }) {
 	const seen: { path: string; authorization: string | undefined }[] = []

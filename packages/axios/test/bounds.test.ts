@@ -4,7 +4,7 @@ import { RateLimitedError } from '@tokenwarden/core'
 import { describe, expect, test } from 'vitest'
 import { withTokens } from '@tokenwarden/axios'
 import { API, endpoint, setup, startServer, useNock } from '../../../test-support/adapters.ts'
-import { slowTokens } from './slow-token.ts'
+import { slowTokens } from '../../../test-support/slow-token.ts'
 
 useNock()
 

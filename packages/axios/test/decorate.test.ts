@@ -1,41 +1,17 @@
 import axios from 'axios'
-import nock from 'nock'
 import { describe, expect, test } from 'vitest'
 import { bancoDoBrasilApi, interApi, sicoobApi } from '@tokenwarden/core/providers'
 import { withTokens } from '@tokenwarden/axios'
-import { API, setup, startServer, useNock } from '../../../test-support/adapters.ts'
+import { API, setup, startServer, useNock, recordingApi } from '../../../test-support/adapters.ts'
 
 useNock()
-
-interface Seen {
-	url: string
-	authorization: string | null
-	clientId: string | null
-	account: string | null
-}
-
-/** A nock API origin that records the full URL and the headers a decoration can carry. */
-function recording(origin: string) {
-	const seen: Seen[] = []
-	const record = (request: Request) => {
-		seen.push({
-			url: request.url,
-			authorization: request.headers.get('authorization'),
-			clientId: request.headers.get('client_id'),
-			account: request.headers.get('x-conta-corrente'),
-		})
-		return [200, {}] as const
-	}
-	nock(origin).persist().get(/.*/).reply(record).post(/.*/).reply(record)
-	return seen
-}
 
 const bb = bancoDoBrasilApi({ developerApplicationKey: 'app-key-1' })
 
 describe('decorate (issue 20: what the API calls need besides the token)', () => {
 	test("Banco do Brasil's application key goes on every request with a token, beside the caller's params", async () => {
 		const { tokens } = setup()
-		const seen = recording(API)
+		const seen = recordingApi(API)
 		const api = withTokens(axios.create({ baseURL: `${API}/pix/v2` }), tokens, { decorate: bb })
 		await api.get('/cob')
 		await api.get('/cob', { params: { inicio: '2025-01-01' } })
@@ -55,7 +31,7 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 
 	test("never over the caller's own value: in params, in the URL's query, or a header on the request or the instance", async () => {
 		const { tokens } = setup()
-		const seen = recording(API)
+		const seen = recordingApi(API)
 		const decorate = { searchParams: bb.searchParams, headers: { ...sicoobApi({ clientId: 'sicoob-client' }).headers, ...interApi({ contaCorrente: '12345678' }).headers } }
 		const instance = axios.create({ baseURL: API, headers: { 'X-Conta-Corrente': '777' } })
 		const api = withTokens(instance, tokens, { decorate })
@@ -74,8 +50,8 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 
 	test('nothing goes to another origin, nor with tokenwarden: false (the key is a credential)', async () => {
 		const { tokens } = setup()
-		const home = recording(API)
-		const elsewhere = recording('https://elsewhere.example.com')
+		const home = recordingApi(API)
+		const elsewhere = recordingApi('https://elsewhere.example.com')
 		const decorate = { searchParams: bb.searchParams, headers: sicoobApi({ clientId: 'sicoob-client' }).headers }
 		const api = withTokens(axios.create({ baseURL: API }), tokens, { decorate })
 		await api.get('https://elsewhere.example.com/x')

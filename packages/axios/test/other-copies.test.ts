@@ -7,7 +7,7 @@ import axios from 'axios'
 import { describe, expect, test } from 'vitest'
 import { withTokens } from '@tokenwarden/axios'
 import { type AdapterDriver, API, scenarios, setup, startServer, useNock } from '../../../test-support/adapters.ts'
-import { slowTokens } from './slow-token.ts'
+import { slowTokens } from '../../../test-support/slow-token.ts'
 
 useNock()
 

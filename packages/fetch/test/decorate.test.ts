@@ -1,42 +1,16 @@
-import nock from 'nock'
 import { describe, expect, test } from 'vitest'
 import { bancoDoBrasilApi, interApi, sicoobApi } from '@tokenwarden/core/providers'
 import { withTokens } from '@tokenwarden/fetch'
-import { API, setup, startServer, useNock } from '../../../test-support/adapters.ts'
+import { API, setup, startServer, useNock, recordingApi } from '../../../test-support/adapters.ts'
 
 useNock()
-
-interface Seen {
-	url: string
-	authorization: string | null
-	clientId: string | null
-	account: string | null
-}
-
-/** A nock API origin that records the full URL and the headers a decoration can carry. */
-function recording(origin: string) {
-	const seen: Seen[] = []
-	nock(origin)
-		.persist()
-		.get(/.*/)
-		.reply((request: Request) => {
-			seen.push({
-				url: request.url,
-				authorization: request.headers.get('authorization'),
-				clientId: request.headers.get('client_id'),
-				account: request.headers.get('x-conta-corrente'),
-			})
-			return [200, {}]
-		})
-	return seen
-}
 
 const bb = bancoDoBrasilApi({ developerApplicationKey: 'app-key-1' })
 
 describe('decorate (issue 20: what the API calls need besides the token)', () => {
 	test("Banco do Brasil's application key goes on every request with a token, after the caller's query", async () => {
 		const { tokens } = setup()
-		const seen = recording(API)
+		const seen = recordingApi(API)
 		const api = withTokens(fetch, tokens, { baseUrl: `${API}/pix/v2/`, decorate: bb })
 		await api('cob')
 		await api('cob?inicio=2025-01-01#part')
@@ -53,7 +27,7 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 
 	test('Sicoob and Inter headers go on requests with a token; every header shape the caller gives keeps its own value', async () => {
 		const { tokens } = setup()
-		const seen = recording(API)
+		const seen = recordingApi(API)
 		const decorate = { searchParams: {}, headers: { ...sicoobApi({ clientId: 'sicoob-client' }).headers, ...interApi({ contaCorrente: '12345678' }).headers } }
 		const api = withTokens(fetch, tokens, { baseUrl: API, decorate })
 		await api('/a')
@@ -70,7 +44,7 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 
 	test("never overrides the caller's own query parameter", async () => {
 		const { tokens } = setup()
-		const seen = recording(API)
+		const seen = recordingApi(API)
 		const api = withTokens(fetch, tokens, { baseUrl: API, decorate: bb })
 		await api('/cob?gw-dev-app-key=mine')
 		expect(seen.map((entry) => entry.url)).toEqual([`${API}/cob?gw-dev-app-key=mine`])
@@ -78,8 +52,8 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 
 	test('nothing goes to another origin, nor with tokenwarden: false (the key is a credential)', async () => {
 		const { tokens } = setup()
-		const home = recording(API)
-		const elsewhere = recording('https://elsewhere.example.com')
+		const home = recordingApi(API)
+		const elsewhere = recordingApi('https://elsewhere.example.com')
 		const decorate = { searchParams: bb.searchParams, headers: sicoobApi({ clientId: 'sicoob-client' }).headers }
 		const api = withTokens(fetch, tokens, { baseUrl: API, decorate })
 		await api('https://elsewhere.example.com/x')

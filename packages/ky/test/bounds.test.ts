@@ -4,7 +4,7 @@ import kyOne, { TimeoutError as TimeoutErrorOne } from 'ky-1'
 import { describe, expect, test } from 'vitest'
 import { withTokens } from '@tokenwarden/ky'
 import { API, endpoint, setup, useNock } from '../../../test-support/adapters.ts'
-import { slowTokens } from './slow-token.ts'
+import { slowTokens } from '../../../test-support/slow-token.ts'
 
 useNock()
 

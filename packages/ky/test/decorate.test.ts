@@ -1,42 +1,18 @@
-import nock from 'nock'
 import kyOne from 'ky-1'
 import ky from 'ky'
 import { describe, expect, test } from 'vitest'
 import { bancoDoBrasilApi, interApi, sicoobApi } from '@tokenwarden/core/providers'
 import { tokenHooks, withTokens } from '@tokenwarden/ky'
-import { API, setup, useNock } from '../../../test-support/adapters.ts'
+import { API, setup, useNock, recordingApi } from '../../../test-support/adapters.ts'
 
 useNock()
-
-interface Seen {
-	url: string
-	authorization: string | null
-	clientId: string | null
-	account: string | null
-}
-
-/** A nock API origin that records the full URL and the headers a decoration can carry. */
-function recording(origin: string) {
-	const seen: Seen[] = []
-	const record = (request: Request) => {
-		seen.push({
-			url: request.url,
-			authorization: request.headers.get('authorization'),
-			clientId: request.headers.get('client_id'),
-			account: request.headers.get('x-conta-corrente'),
-		})
-		return [200, {}] as const
-	}
-	nock(origin).persist().get(/.*/).reply(record).post(/.*/).reply(record)
-	return seen
-}
 
 const bb = bancoDoBrasilApi({ developerApplicationKey: 'app-key-1' })
 
 describe('decorate (issue 20: what the API calls need besides the token)', () => {
 	test("Banco do Brasil's application key goes on every request with a token, after ky's own searchParams", async () => {
 		const { tokens } = setup()
-		const seen = recording(API)
+		const seen = recordingApi(API)
 		const api = withTokens(ky.create({ baseUrl: `${API}/pix/v2/` }), tokens, { decorate: bb })
 		await api.get('cob')
 		await api.get('cob', { searchParams: { inicio: '2025-01-01' } })
@@ -51,7 +27,7 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 
 	test("headers (Sicoob's client_id, Inter's x-conta-corrente) go on; the caller's own values stay", async () => {
 		const { tokens } = setup()
-		const seen = recording(API)
+		const seen = recordingApi(API)
 		const decorate = {
 			searchParams: { 'gw-dev-app-key': 'k' },
 			headers: { ...sicoobApi({ clientId: 'sicoob-client' }).headers, ...interApi({ contaCorrente: '12345678' }).headers },
@@ -67,8 +43,8 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 
 	test('nothing goes to another origin, nor with tokenwarden: false (the key is a credential)', async () => {
 		const { tokens } = setup()
-		const home = recording(API)
-		const elsewhere = recording('https://elsewhere.example.com')
+		const home = recordingApi(API)
+		const elsewhere = recordingApi('https://elsewhere.example.com')
 		const decorate = { searchParams: bb.searchParams, headers: sicoobApi({ clientId: 'sicoob-client' }).headers }
 		const api = withTokens(ky.create({ baseUrl: API }), tokens, { decorate })
 		await api.get('https://elsewhere.example.com/x')
@@ -79,7 +55,7 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 
 	test('tokenHooks takes it too, and so does ky 1 through withTokens', async () => {
 		const { tokens } = setup()
-		const seen = recording(API)
+		const seen = recordingApi(API)
 		await ky.create({ baseUrl: API, hooks: tokenHooks(tokens, { decorate: bb }) }).get('cob')
 		await withTokens(kyOne.create({ prefixUrl: API }) as never, tokens, { decorate: sicoobApi({ clientId: 'sicoob-client' }) }).get('cob')
 		expect(seen.map(({ url, clientId }) => [url, clientId])).toEqual([
@@ -101,7 +77,7 @@ describe('decorate (issue 20: what the API calls need besides the token)', () =>
 describe('tokenHooks without origins nor a base URL', () => {
 	test('rejects the call before any request, saying what to pass', async () => {
 		const { tokens } = setup()
-		const seen = recording(API)
+		const seen = recordingApi(API)
 		const api = ky.create({ hooks: tokenHooks(tokens) })
 		const failure = api.get(`${API}/cob`)
 		await expect(failure).rejects.toThrow(TypeError)
