@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import nock from 'nock'
-import { afterEach, beforeEach, expect } from 'vitest'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { ConsentRequiredError, createTokenManager, OAuthError, type TokenManager, type TokenManagerOptions } from '@tokenwarden/core'
 import type { AdapterOptions, RequestTokenOptions, ResponseView } from '@tokenwarden/core/adapter'
 import { type MockTokenEndpoint, mockTokenEndpoint } from '@tokenwarden/testing'
@@ -583,4 +583,25 @@ export const cooldownScenarios = {
 		expect(seen).toEqual(['Bearer access-1', 'Bearer access-2', 'Bearer access-2'])
 		expect(tokenEndpoint.count()).toBe(2)
 	},
+}
+
+/** Registers the 401-policy tests ({@link policyScenarios}) for each named driver of one adapter (e.g. axios' http and fetch adapters, ky 1 and 2). */
+export function policyTests<C>(variants: ReadonlyArray<readonly [string, AdapterDriver<C>]>): void {
+	describe.each(variants.map(([name, variant]) => [name, variant] as [string, AdapterDriver<C>]))('the 401 policy, %s', (_name, variant) => {
+		test('insufficient_scope (RFC 6750 §3.1) reaches the caller: no invalidate, no retry', () => policyScenarios.insufficientScopeReachesCaller(variant))
+		test('a real server that rejects the first token once: one retry, then the fresh token', () => policyScenarios.rejectedOnceRecovers(variant))
+		test('a redirect to another origin that answers 401 is not a stale token: no invalidate, no retry', () =>
+			policyScenarios.unauthorizedAfterRedirectElsewhereReachesCaller(variant))
+		test('isTokenRejected decides which responses reject the token', () => policyScenarios.customClassifierDecides(variant))
+		test('a path that rejects every token leaves the other scopes of the manager alone', () => policyScenarios.otherKeysUnaffected(variant))
+	})
+}
+
+/** Registers the tests of an API that rejects every token ({@link cooldownScenarios}) for one adapter's driver. */
+export function cooldownTests<C>(driver: AdapterDriver<C>): void {
+	describe('an API that rejects every token (the manager keeps a just-issued token through a cooldown)', () => {
+		test('100 concurrent calls to an always-401 API cause at most 2 token requests, and each call gets its 401', () => cooldownScenarios.alwaysRejectingConcurrent(driver))
+		test('1,000 sequential calls over a minute cause at most 6 token requests', () => cooldownScenarios.alwaysRejectingSequential(driver), 60_000)
+		test('the fresh token is kept through the cooldown: the next call gets its 401 without a token request', () => cooldownScenarios.freshTokenKeptThroughCooldown(driver))
+	})
 }
