@@ -18,7 +18,8 @@ import { type FlightState, SingleFlight } from './single-flight.js'
 import { type Target, Targets } from './target.js'
 import { backgroundRetryAt } from './timing.js'
 import { createTransport } from './tls.js'
-import { TokenCache } from './token-cache.js'
+import { CACHED_TOKEN } from './cached-token.js'
+import { type CachedToken, TokenCache } from './token-cache.js'
 import { createRedactor } from './redaction.js'
 import { type TokenEndpointContext, tokenErrorEvent } from './token-endpoint.js'
 import type { ConsentInfo, ExchangeCodeOptions } from './types/consent.js'
@@ -156,6 +157,30 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 			})
 	}
 
+	/** The cached token of `target` while it is fresh (marked used, a refresh started when due), else undefined. */
+	function usable(target: Target, cached: CachedToken): Token | undefined {
+		const now = clock.now()
+		if (now >= cached.staleAt) return undefined
+		cache.used(cached, now)
+		if (now >= cached.refreshAt) refreshInBackground(target, cached.token, now)
+		return cached.token
+	}
+
+	/** `getToken`'s hot path without its promise, for adapters (see {@link CACHED_TOKEN}): undefined when it would wait or fail. */
+	function cachedToken(request?: TokenRequest): Token | undefined {
+		let target = targets.default
+		if (request !== undefined) {
+			if (request.forceRefresh === true) return undefined
+			try {
+				target = targets.resolve(request)
+			} catch {
+				return undefined
+			}
+		}
+		const cached = cache.peek(target.key)
+		return cached === undefined ? undefined : usable(target, cached)
+	}
+
 	function getToken(request?: TokenRequest): Promise<Token> {
 		let target = targets.default
 		let force = false
@@ -172,12 +197,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		// The hot path: the token in hand, no store I/O.
 		const cached = cache.peek(target.key)
 		if (cached !== undefined && !force) {
-			const now = clock.now()
-			if (now < cached.staleAt) {
-				cache.used(cached, now)
-				if (now >= cached.refreshAt) refreshInBackground(target, cached.token, now)
-				return Promise.resolve(cached.token)
-			}
+			const token = usable(target, cached)
+			if (token !== undefined) return Promise.resolve(token)
 		}
 		if (signal?.aborted) return Promise.reject(new AbortError(signal.reason))
 		const mode: AcquireMode = !force ? FRESH : cached ? { kind: 'replacing', token: cached.token.accessToken } : { kind: 'forced' }
@@ -206,7 +227,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		return Promise.resolve()
 	}
 
-	return {
+	const manager: TokenManager = {
 		getToken,
 		invalidate,
 		authorizationUrl: (request) => state.consentFlow.authorizationUrl(request),
@@ -216,4 +237,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 		logout: (request) => state.consentFlow.logout(request),
 		clear,
 	}
+	// Not enumerable and keyed by a registered symbol: adapters of either module copy (ESM, CJS) find it.
+	Object.defineProperty(manager, CACHED_TOKEN, { value: cachedToken })
+	return manager
 }

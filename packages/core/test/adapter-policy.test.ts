@@ -12,7 +12,7 @@ import {
 	TokenWaitTimeoutError,
 	type TokenSource,
 } from '@tokenwarden/core/adapter'
-import { opaque, recorder, setup, TOKEN_PATH, ISSUER } from './helpers.ts'
+import { opaque, recorder, setup, TOKEN_PATH, ISSUER, tokenReplies } from './helpers.ts'
 
 const API = 'https://api.example.com'
 
@@ -279,6 +279,47 @@ describe('with the real manager', () => {
 		const fresh = await Promise.all(Array.from({ length: 100 }, () => policy.afterRejection(sent, {}, {})))
 		expect(new Set(fresh.map((each) => each?.accessToken))).toEqual(new Set(['at-2']))
 		expect(endpoint.count()).toBe(2)
+	})
+
+	test('cachedToken hands over the token getToken would resolve to at once, and undefined whenever getToken would wait', async () => {
+		const endpoint = tokenReplies(3600)
+		nock(ISSUER).post(TOKEN_PATH).times(3).reply(endpoint.reply)
+		vi.useFakeTimers({ toFake: ['Date'] })
+		const { tokens } = setup()
+		const policy = createTokenPolicy(resolveAdapterSettings(tokens, {}, API, 'test'))
+		// Nothing cached yet: undefined, and no token request is started by asking.
+		expect(policy.cachedToken({})).toBeUndefined()
+		expect(endpoint.count()).toBe(0)
+		const first = await policy.tokenFor({})
+		expect(policy.cachedToken({})).toBe(first)
+		expect(policy.cachedToken({})).toBe(await tokens.getToken())
+		// What would not be answered from the cache at once: another target, a forced refresh, a bad request.
+		expect(policy.cachedToken({ scope: 'other' })).toBeUndefined()
+		expect(policy.cachedToken({ forceRefresh: true } as TokenRequest)).toBeUndefined()
+		expect(policy.cachedToken({ scope: 42 } as unknown as TokenRequest)).toBeUndefined()
+		expect(endpoint.count()).toBe(1)
+		// Inside refresh-ahead (60 s before expiry): still handed over, and one refresh starts behind it.
+		vi.setSystemTime(Date.now() + 3_600_000 - 30_000)
+		expect(policy.cachedToken({})).toBe(first)
+		expect(policy.cachedToken({})).toBe(first)
+		await vi.waitFor(() => expect(endpoint.count()).toBe(2))
+		const refreshed = await tokens.getToken()
+		expect(refreshed.accessToken).toBe('at-2')
+		expect(policy.cachedToken({})).toBe(refreshed)
+		// Dropped after a 401: getToken would ask the endpoint, so cachedToken has nothing.
+		await tokens.invalidate(refreshed)
+		expect(policy.cachedToken({})).toBeUndefined()
+		// Past the expiry margin: the token is not usable any more.
+		const third = await policy.tokenFor({})
+		vi.setSystemTime(third.expiresAt - 5_000)
+		expect(policy.cachedToken({})).toBeUndefined()
+	})
+
+	test('cachedToken is undefined for a token source that is not a manager of createTokenManager', async () => {
+		const source = fakeSource()
+		const policy = policyOf(source)
+		await policy.tokenFor({})
+		expect(policy.cachedToken({})).toBeUndefined()
 	})
 
 	test('an error of the manager while asking for the fresh token reaches the caller', async () => {

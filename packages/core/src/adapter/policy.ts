@@ -1,3 +1,4 @@
+import { cachedTokenLookup } from '../cached-token.js'
 import type { Token, TokenRequest } from '../types/token.js'
 import type { ResponseView } from '../types/adapter.js'
 import { authorizationHeader } from './authorization.js'
@@ -31,14 +32,15 @@ export interface TokenWait {
  *    freshly issued replacement again until a cooldown passes, so an API that rejects every token gets
  *    the same token back and its 401 goes to the caller: no storm on the token endpoint.
  *
- * The hot path (cached token, allowed origin, 2xx) costs one `getToken` promise and no other allocation.
+ * The hot path (cached token, allowed origin, 2xx) costs no promise and no allocation here: {@link TokenPolicy.cachedToken}
+ * hands over the cached token synchronously.
  *
  * @example An adapter's loop
  * ```ts
  * const policy = createTokenPolicy(resolveAdapterSettings(manager, options, baseOrigin, 'withTokens'))
  * async function send(url: string, request: TokenRequest, signal?: AbortSignal) {
  *   if (!policy.allows(url)) return call(url, undefined)
- *   const token = await policy.tokenFor(request, { signal })
+ *   const token = policy.cachedToken(request) ?? (await policy.tokenFor(request, { signal }))
  *   const response = await call(url, policy.authorizationHeader(token))
  *   if (policy.classify(response) === 'pass') return response
  *   const fresh = await policy.afterRejection(token, request, replayable ? { signal } : false)
@@ -57,6 +59,12 @@ export interface TokenPolicy {
 	allows(url: string | URL | undefined): boolean
 	/** The token request for one request's own option (`where` names it in errors), over the client's defaults; false for none. */
 	tokenRequestOf(option: unknown, where: string): TokenRequest | false
+	/**
+	 * The token for `request` when the manager has it in hand (cached and fresh), without a promise:
+	 * what `tokenFor` would resolve to at once. Undefined when the token has to be waited for (or the
+	 * manager is not one of `createTokenManager`'s): then call {@link TokenPolicy.tokenFor}.
+	 */
+	cachedToken(request: TokenRequest): Token | undefined
 	/** The token for `request`, its wait bounded by `wait` (the caller's signal, the client's timeout). */
 	tokenFor(request: TokenRequest, wait?: TokenWait): Promise<Token>
 	/** `Authorization` header value for `token` (the last one is remembered, so the hot path formats nothing). */
@@ -87,6 +95,7 @@ export function createTokenPolicy(settings: AdapterSettings, options: TokenPolic
 	const timers = options.timers ?? globalTimers
 	let lastToken: Token | undefined
 	let lastHeader = ''
+	const lookup = cachedTokenLookup(manager)
 
 	function tokenFor(request: TokenRequest, wait?: TokenWait): Promise<Token> {
 		const signal = wait?.signal
@@ -99,6 +108,7 @@ export function createTokenPolicy(settings: AdapterSettings, options: TokenPolic
 		settings,
 		allows: (url) => isAllowed(url, origins),
 		tokenRequestOf: (option, where) => requestTokenOfDefaults(option, defaults, where),
+		cachedToken: lookup ?? (() => undefined),
 		tokenFor,
 		authorizationHeader(token) {
 			if (token !== lastToken) {
