@@ -46,7 +46,11 @@ export function tokenInterceptor(manager: TokenSource, options: TokenInterceptor
 			const origin = typeof options.origin === 'string' ? options.origin : options.origin?.toString()
 			if (!policy.allows(origin)) return next(options, handler)
 			const request = option === undefined ? policy.settings.defaults : (policy.tokenRequestOf(option, 'dispatch option tokenwarden') as TokenRequest)
-			new TokenDispatch(policy, next, options, handler, request).start()
+			const tokenDispatch = new TokenDispatch(policy, next, options, handler, request)
+			// The hot path: a cached token goes on now, in this dispatch call, with no promise turn.
+			const token = policy.cachedToken(request)
+			if (token !== undefined) return tokenDispatch.send(token)
+			tokenDispatch.start()
 			return true
 		}
 	}
@@ -61,7 +65,7 @@ class StableController implements Controller {
 	#paused = false
 	#reason: Error | null = null
 
-	constructor(private readonly onAbort: (reason: Error) => void) {}
+	constructor(private readonly owner: TokenDispatch) {}
 
 	get aborted(): boolean {
 		return this.#reason !== null || (this.target?.aborted ?? false)
@@ -75,7 +79,7 @@ class StableController implements Controller {
 	abort(reason: Error): void {
 		this.#reason ??= reason
 		this.target?.abort(reason)
-		this.onAbort(reason)
+		this.owner.fail(reason)
 	}
 	pause(): void {
 		this.#paused = true
@@ -91,14 +95,19 @@ class StableController implements Controller {
 	}
 }
 
-/** One request through the interceptor: the token, the attempt, and at most one retry. */
-class TokenDispatch {
+/**
+ * One request through the interceptor: the token, the attempt, and at most one retry. It is the
+ * handler of each dispatch it makes (one at a time), and passes everything on to the caller's handler,
+ * except a rejected response that may be retried.
+ */
+class TokenDispatch implements Dispatcher.DispatchHandler {
 	readonly #controller: StableController
-	readonly #wait: TokenWait | undefined
 	#token: Token | undefined
 	#retried = false
 	#started = false
 	#finished = false
+	/** The current attempt's response is being held back (it rejected the token, a retry may follow). */
+	#holding = false
 	/** The rejected response being held back: status, headers, message, body chunks. */
 	#held: { status: number; headers: IncomingHttpHeaders; message: string | undefined; chunks: Buffer[]; size: number } | undefined
 
@@ -109,84 +118,101 @@ class TokenDispatch {
 		private readonly handler: Dispatcher.DispatchHandler,
 		private readonly request: TokenRequest,
 	) {
-		this.#controller = new StableController((reason) => this.#fail(reason))
-		const signal = options.signal
-		this.#wait = signal instanceof AbortSignal ? { signal } : undefined
+		this.#controller = new StableController(this)
 	}
 
+	/** The request's `signal` bounds the wait for a token (made only when there is a wait). */
+	get #wait(): TokenWait | undefined {
+		const signal = this.options.signal
+		return signal instanceof AbortSignal ? { signal } : undefined
+	}
+
+	/** Waits for the token, then sends. */
 	start(): void {
 		this.policy.tokenFor(this.request, this.#wait).then(
-			(token) => this.#send(token),
-			(error: unknown) => this.#fail(this.#abortReason() ?? error),
+			(token) => {
+				this.send(token)
+			},
+			(error: unknown) => this.fail(this.#abortReason() ?? error),
 		)
 	}
 
-	#send(token: Token): void {
-		if (this.#finished) return
+	/** Dispatches the request with `token`; returns what the dispatcher returned (false: busy, it queued it). */
+	send(token: Token): boolean {
+		if (this.#finished) return true
 		if (this.#controller.reason !== null) {
-			this.#fail(this.#controller.reason)
-			return
+			this.fail(this.#controller.reason)
+			return true
 		}
 		this.#token = token
+		this.#holding = false
 		const headers = withDispatchAuthorization(this.options.headers as DispatchHeaders, this.policy.authorizationHeader(token))
-		this.dispatch({ ...this.options, headers }, this.#attemptHandler())
+		return this.dispatch({ ...this.options, headers }, this)
 	}
 
-	/** The handler of one dispatch: passes everything on, except a rejected response that may be retried. */
-	#attemptHandler(): Dispatcher.DispatchHandler {
-		const handler = this.handler
-		const self = this
-		let holding = false
-		return {
-			onRequestStart(controller, context) {
-				self.#controller.attach(controller)
-				if (self.#started) return
-				self.#started = true
-				handler.onRequestStart?.(self.#controller, context)
-			},
-			onRequestUpgrade(_controller, statusCode, headers, socket) {
-				handler.onRequestUpgrade?.(self.#controller, statusCode, headers, socket)
-			},
-			onResponseStart(_controller, statusCode, headers, statusMessage) {
-				if (statusCode !== 401 && self.policy.settings.isTokenRejected === undefined) {
-					return handler.onResponseStart?.(self.#controller, statusCode, headers, statusMessage)
-				}
-				const verdict = self.policy.classify({ status: statusCode, headers: headerGetter(headers) })
-				if (verdict === 'token-rejected' && !self.#retried) {
-					holding = true
-					self.#held = { status: statusCode, headers, message: statusMessage, chunks: [], size: 0 }
-					return
-				}
-				if (verdict === 'token-rejected') self.policy.afterRejection(self.#token as Token, self.request, false).catch(() => {})
-				return handler.onResponseStart?.(self.#controller, statusCode, headers, statusMessage)
-			},
-			onResponseData(_controller, chunk) {
-				if (!holding) return handler.onResponseData?.(self.#controller, chunk)
-				const held = self.#held
-				if (held === undefined) return
-				held.chunks.push(chunk)
-				held.size += chunk.length
-				// Too big to hold: give it to the caller as it is; the token is still dropped.
-				if (held.size > MAX_HELD_BODY) {
-					holding = false
-					self.#retried = true
-					self.policy.afterRejection(self.#token as Token, self.request, false).catch(() => {})
-					self.#release()
-				}
-			},
-			onResponseEnd(_controller, trailers) {
-				if (!holding) {
-					self.#finished = true
-					return handler.onResponseEnd?.(self.#controller, trailers)
-				}
-				holding = false
-				self.#decide(trailers)
-			},
-			onResponseError(_controller, error) {
-				holding = false
-				self.#fail(error)
-			},
+	onRequestStart(controller: Controller, context: unknown): void {
+		this.#controller.attach(controller)
+		if (this.#started) return
+		this.#started = true
+		this.handler.onRequestStart?.(this.#controller, context)
+	}
+
+	onRequestUpgrade(
+		_controller: Controller,
+		statusCode: number,
+		headers: IncomingHttpHeaders,
+		socket: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[3],
+	): void {
+		this.handler.onRequestUpgrade?.(this.#controller, statusCode, headers, socket)
+	}
+
+	onResponseStart(_controller: Controller, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+		const { policy, handler } = this
+		if (statusCode !== 401 && policy.settings.isTokenRejected === undefined) {
+			handler.onResponseStart?.(this.#controller, statusCode, headers, statusMessage)
+			return
 		}
+		const verdict = policy.classify({ status: statusCode, headers: headerGetter(headers) })
+		if (verdict === 'token-rejected' && !this.#retried) {
+			this.#holding = true
+			this.#held = { status: statusCode, headers, message: statusMessage, chunks: [], size: 0 }
+			return
+		}
+		if (verdict === 'token-rejected') policy.afterRejection(this.#token as Token, this.request, false).catch(() => {})
+		handler.onResponseStart?.(this.#controller, statusCode, headers, statusMessage)
+	}
+
+	onResponseData(_controller: Controller, chunk: Buffer): void {
+		if (!this.#holding) {
+			this.handler.onResponseData?.(this.#controller, chunk)
+			return
+		}
+		const held = this.#held
+		if (held === undefined) return
+		held.chunks.push(chunk)
+		held.size += chunk.length
+		// Too big to hold: give it to the caller as it is; the token is still dropped.
+		if (held.size > MAX_HELD_BODY) {
+			this.#holding = false
+			this.#retried = true
+			this.policy.afterRejection(this.#token as Token, this.request, false).catch(() => {})
+			this.#release()
+		}
+	}
+
+	onResponseEnd(_controller: Controller, trailers: IncomingHttpHeaders): void {
+		if (!this.#holding) {
+			this.#finished = true
+			this.handler.onResponseEnd?.(this.#controller, trailers)
+			return
+		}
+		this.#holding = false
+		this.#decide(trailers)
+	}
+
+	onResponseError(_controller: Controller, error: Error): void {
+		this.#holding = false
+		this.fail(error)
 	}
 
 	/** After a rejected response: drop the token, and retry once with a different one, or pass the held response on. */
@@ -203,9 +229,9 @@ class TokenDispatch {
 					return
 				}
 				this.#held = undefined
-				this.#send(fresh)
+				this.send(fresh)
 			},
-			(error: unknown) => this.#fail(this.#abortReason() ?? error),
+			(error: unknown) => this.fail(this.#abortReason() ?? error),
 		)
 	}
 
@@ -218,7 +244,8 @@ class TokenDispatch {
 		for (const chunk of held.chunks) this.handler.onResponseData?.(this.#controller, chunk)
 	}
 
-	#fail(error: unknown): void {
+	/** Ends the request with `error` (once): the caller's handler gets `onResponseError`. */
+	fail(error: unknown): void {
 		if (this.#finished) return
 		this.#finished = true
 		const reason = error instanceof Error ? error : new Error(String(error))
@@ -227,8 +254,8 @@ class TokenDispatch {
 	}
 
 	#abortReason(): Error | undefined {
-		const signal = this.#wait?.signal
-		if (signal?.aborted !== true) return undefined
+		const signal = this.options.signal
+		if (!(signal instanceof AbortSignal) || !signal.aborted) return undefined
 		return signal.reason instanceof Error ? signal.reason : undefined
 	}
 }

@@ -95,7 +95,8 @@ export function withTokens(fetch: Fetch, manager: TokenSource, options?: WithTok
 		const tokenRequest = option === undefined ? settings.defaults : (policy.tokenRequestOf(option, 'init.tokenwarden') as TokenRequest)
 		const signal = init?.signal ?? request?.signal
 		const wait: TokenWait | undefined = signal ? { signal } : undefined
-		const token = await policy.tokenFor(tokenRequest, wait)
+		// A cached token needs no wait (and no promise turn).
+		const token = policy.cachedToken(tokenRequest) ?? (await policy.tokenFor(tokenRequest, wait))
 		// The decoration's query parameters: only here, where the request carries a token to an allowed origin.
 		if (decoration !== undefined) {
 			const decorated = decorateQuery(url, decoration)

@@ -38,6 +38,27 @@ describe('tokenInterceptor', () => {
 		expect(tokenEndpoint.count()).toBe(1)
 	})
 
+	test("with the token cached, the request is dispatched within the dispatch call, and the dispatcher's answer is passed back", async () => {
+		const { tokens, tokenEndpoint } = setup()
+		const dispatched: { authorization: unknown; handler: unknown }[] = []
+		let busy = false
+		const inner = (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) => {
+			dispatched.push({ authorization: (options.headers as Record<string, unknown>).authorization, handler })
+			return !busy
+		}
+		const dispatch = tokenInterceptor(tokens, { origins: ['https://api.example.com'] })(inner as Dispatcher['dispatch'])
+		const options = { origin: 'https://api.example.com', path: '/cob', method: 'GET' } as const
+		// First request: the token has to be fetched, the dispatch happens later.
+		expect(dispatch({ ...options }, {})).toBe(true)
+		expect(dispatched).toHaveLength(0)
+		await expect.poll(() => dispatched.length).toBe(1)
+		// Cached: sent at once, and a busy dispatcher's false reaches the caller (undici queues on it).
+		busy = true
+		expect(dispatch({ ...options }, {})).toBe(false)
+		expect(dispatched.map(({ authorization }) => authorization)).toEqual(['Bearer access-1', 'Bearer access-1'])
+		expect(tokenEndpoint.count()).toBe(1)
+	})
+
 	test('the tokenwarden dispatch option: false for none, or another scope', async () => {
 		const api = await startServer(() => ({ status: 200 }))
 		const { agent, tokenEndpoint } = agentFor([api.origin], { scope: 'cob.read' })
