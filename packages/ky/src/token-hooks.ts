@@ -28,7 +28,19 @@ interface Call {
 	decoration: PreparedDecoration | undefined
 }
 
-/** ky 2: calls keyed by their `context`, which ky creates afresh for every call and keeps across its retries. */
+/**
+ * ky 2: where a call's {@link Call} is kept: on its `context`, which ky creates afresh for every call
+ * (a copy of the one given) and keeps across its retries; non-enumerable, so it stays out of what the
+ * application's hooks log. (A WeakMap entry per call cost more than the rest of the adapter.)
+ */
+const CALL = Symbol('tokenwarden.call')
+
+/** ky 2: the call that claimed this context, if any. */
+function claimOf(context: object): Call | undefined {
+	return (context as { [CALL]?: Call })[CALL]
+}
+
+/** ky 1: calls keyed by their `context`, which ky creates afresh for every call and keeps across its retries. */
 const calls = new WeakMap<object, Call>()
 /** ky 1: what the `beforeRequest` hook decided for a request, for the fetch wrapper that sends it (`false`: no token). */
 const decided = new WeakMap<object, Call | false>()
@@ -138,7 +150,7 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy,
 		options.context ??= {}
 		const context = options.context
 		// Another installation on the chain may have claimed the call already: the first one wins.
-		if (calls.has(context)) return
+		if (claimOf(context) !== undefined) return
 		// The ky 1 wrapper of a withTokens installation has nothing to do on ky 2.
 		const send = unwrapped(options.fetch as Fetch | undefined)
 		if (send !== options.fetch) options.fetch = send
@@ -151,7 +163,7 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy,
 			return
 		}
 		if (call === false) return
-		calls.set(context, call)
+		Object.defineProperty(context, CALL, { value: call })
 		const base = send ?? globalFetch
 		options.fetch = (input, init) => tokenFetch(base, input instanceof Request ? input : new Request(input, init), init, call)
 	}
@@ -217,7 +229,7 @@ export function createInstallation(policyFor: (options: Options) => TokenPolicy,
 	 */
 	function beforeError(state: unknown): Error {
 		const error = (state instanceof Error ? state : (state as { error: Error }).error) as Error & { request?: unknown }
-		const call = state instanceof Error ? sentBy(error.request) : calls.get((state as { options: Options }).options.context as object)
+		const call = state instanceof Error ? sentBy(error.request) : claimOf((state as { options: Options }).options.context as object)
 		if (call !== undefined && call.owner === installation && call.sent && Object.hasOwn(error, 'request')) {
 			Object.defineProperty(error, 'request', { enumerable: false })
 		}
@@ -266,7 +278,8 @@ async function tokenFetch(send: Fetch, given: Request, init: RequestInit | undef
 	const { policy } = call
 	if (!policy.allows(given.url)) return send(given, init)
 	const request = call.decoration === undefined ? given : decorated(given, call.decoration)
-	const token = await tokenFor(call, request)
+	// A cached token needs no wait (and no promise turn).
+	const token = policy.cachedToken(call.request) ?? (await tokenFor(call, request))
 	request.headers.set('authorization', policy.authorizationHeader(token))
 	call.sent = true
 	if (call.byRequest) sentRequests.set(request, call)

@@ -1,4 +1,5 @@
 import ky, { type Hooks, HTTPError, type KyInstance } from 'ky'
+import { inspect } from 'node:util'
 import { describe, expect, test } from 'vitest'
 import { tokenHooks, withTokens } from '@tokenwarden/ky'
 import { API, endpoint, scenarios, setup, startServer, useNock } from '../../../test-support/adapters.ts'
@@ -103,6 +104,22 @@ describe('which requests get a token', () => {
 		const strict = ky.create({ baseUrl: API, hooks: tokenHooks(tokens, { origins: [API], retryUnauthorized: false }) }).extend({ hooks: tokenHooks(tokens, { origins: [API] }) })
 		await expect(strict.get('other')).rejects.toBeInstanceOf(HTTPError)
 		expect(noRetry).toHaveLength(1)
+	})
+
+	test("the application's hooks see the call's context as it was given: nothing of the adapter in its keys, JSON or inspection", async () => {
+		const { tokens } = setup()
+		const { seen } = endpoint(API, '/cob')
+		const contexts: unknown[] = []
+		const api = withTokens(ky.create({ baseUrl: API }), tokens).extend({
+			hooks: { beforeRequest: [({ options }: { options: { context: unknown } }) => void contexts.push(options.context)] } as unknown as Hooks,
+		})
+		await api.get('cob', { context: { traceId: 't-1' } })
+		await api.get('cob')
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-1'])
+		expect(contexts.map((context) => [Object.keys(context as object), JSON.stringify(context), inspect(context)])).toEqual([
+			[['traceId'], '{"traceId":"t-1"}', "{ traceId: 't-1' }"],
+			[[], '{}', '{}'],
+		])
 	})
 })
 
