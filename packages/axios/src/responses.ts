@@ -1,4 +1,4 @@
-import type { ResponseView } from '@tokenwarden/core/adapter'
+import type { ResponseVerdict, ResponseView, TokenPolicy } from '@tokenwarden/core/adapter'
 import type { AxiosResponse } from 'axios'
 
 /** The response of an axios error (the default `validateStatus` rejects 4xx/5xx); a failure without one is thrown again. */
@@ -20,6 +20,16 @@ export function viewOf(response: AxiosResponse): ResponseView {
 	const request = response.request as { res?: { responseUrl?: unknown } } | undefined
 	const finalUrl = request?.res?.responseUrl ?? (typeof request === 'object' && request !== null ? fetchedFrom.get(request) : undefined)
 	return { status: response.status, url: typeof finalUrl === 'string' ? finalUrl : undefined, headers: headersOf(response.headers) }
+}
+
+/**
+ * The 401 policy's verdict on an axios response. A status the policy passes without looking further
+ * (anything but a 401, unless the user's `isTokenRejected` decides) costs one comparison: the view, with
+ * its lookup of the final URL, is made only for the responses the policy reads.
+ */
+export function verdictOn(policy: TokenPolicy, response: AxiosResponse): ResponseVerdict {
+	if (response.status !== 401 && policy.settings.isTokenRejected === undefined) return 'pass'
+	return policy.classify(viewOf(response))
 }
 
 /** `AxiosHeaders` as they are; the plain object a custom adapter may return, with a case-insensitive `get`. */

@@ -4,7 +4,7 @@ import type { PreparedDecoration } from '@tokenwarden/core/providers'
 import { decorate } from './decorate.js'
 import { concealError, concealResponse } from './conceal.js'
 import { type AxiosCopy, copyOf } from './copies.js'
-import { discard, recordingFetch, replayable, responseOf, viewOf } from './responses.js'
+import { discard, recordingFetch, replayable, responseOf, verdictOn } from './responses.js'
 import { tokenWithin, waitOf } from './token-wait.js'
 
 type AdapterSetting = AxiosRequestConfig['adapter']
@@ -90,11 +90,21 @@ export function tokenAdapter(adapter: AdapterSetting, state: InstallState): Axio
 		if (request === false) return send(config)
 		if (decoration !== undefined) decorate(config, decoration)
 		const wait = waitOf(config)
-		const token = wait === undefined ? await policy.tokenFor(request) : await tokenWithin((bounds) => policy.tokenFor(request, bounds), config, wait, copy)
+		// A cached token needs no wait (and no promise turn).
+		const token =
+			policy.cachedToken(request) ?? (wait === undefined ? await policy.tokenFor(request) : await tokenWithin((bounds) => policy.tokenFor(request, bounds), config, wait, copy))
 		config.headers.set('Authorization', policy.authorizationHeader(token))
 		try {
-			const first = await sent(send, config)
-			if (policy.classify(viewOf(first.response)) === 'pass') return settled(first, config)
+			let first: Sent
+			// The hot path (a 2xx) is inline: no further async call, no record of the send.
+			try {
+				const response = await send(config)
+				if (verdictOn(policy, response) === 'pass') return concealResponse(response, config)
+				first = { response }
+			} catch (error) {
+				first = { response: responseOf(error), error }
+			}
+			if (verdictOn(policy, first.response) === 'pass') return settled(first, config)
 			const retry = replayable(config.data) ? (wait ?? {}) : false
 			const fresh =
 				retry === false ? await policy.afterRejection(token, request, false) : await tokenWithin((bounds) => policy.afterRejection(token, request, bounds), config, retry, copy)
@@ -102,7 +112,7 @@ export function tokenAdapter(adapter: AdapterSetting, state: InstallState): Axio
 			void discard(first.response.data)
 			config.headers.set('Authorization', policy.authorizationHeader(fresh))
 			const second = await sent(send, config)
-			if (policy.classify(viewOf(second.response)) === 'token-rejected') await policy.afterRejection(fresh, request, false)
+			if (verdictOn(policy, second.response) === 'token-rejected') await policy.afterRejection(fresh, request, false)
 			return settled(second, config)
 		} catch (error) {
 			// Errors of the manager (OAuthError, ConsentRequiredError, ...) pass untouched; axios errors of a

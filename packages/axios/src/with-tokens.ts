@@ -1,5 +1,5 @@
 import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios'
-import { originOf, resolveAdapterSettings } from '@tokenwarden/core/adapter'
+import { originOf, resolveAdapterSettings, type TokenPolicy } from '@tokenwarden/core/adapter'
 import { prepareDecoration } from '@tokenwarden/core/providers'
 import { guardRedirects } from './redirects.js'
 import { type InstallState, installState, ownAdapter, tokenAdapter } from './token-adapter.js'
@@ -44,12 +44,27 @@ export function withTokens<Client extends AxiosInstanceLike>(client: Client, man
 		const adapter = ownAdapter(config.adapter)
 		if (adapter !== config.adapter) config.adapter = adapter
 		const request = policy.tokenRequestOf(config.tokenwarden, 'request option tokenwarden')
-		if (request === false || !policy.allows(fullPath(config))) return config
+		if (request === false || !allows(config)) return config
 		config.beforeRedirect = guardRedirects(config.beforeRedirect, settings.origins, decoration?.headers)
 		// The token goes on, and the retry after a 401 happens, in the adapter, beneath the interceptor chain:
 		// the interceptors added after this one (which axios runs on the response after it) see one response per request.
 		config.adapter = adapters(adapter ?? instance.defaults.adapter)
 		return config
+	}
+
+	/** The last base URL decided for relative URLs: a client's requests share one, the decision is made once. */
+	let lastBase: { policy: TokenPolicy; baseURL: string; allowed: boolean } | undefined
+
+	/** Whether the request's URL may get a token: {@link fullPath}'s origin, remembered per base URL for relative URLs. */
+	function allows(config: InternalAxiosRequestConfig): boolean {
+		const { policy } = state
+		const { baseURL } = config
+		if (!baseURL || isAbsolute(config)) return policy.allows(fullPath(config))
+		// A relative URL is joined to the base URL with a '/' between: the origin is the base URL's, whatever the path.
+		if (lastBase === undefined || lastBase.policy !== policy || lastBase.baseURL !== baseURL) {
+			lastBase = { policy, baseURL, allowed: policy.allows(fullPath({ ...config, url: '' })) }
+		}
+		return lastBase.allowed
 	}
 
 	instance.interceptors.request.use(attach, undefined, { synchronous: true })
@@ -96,7 +111,15 @@ function sameList(list: readonly unknown[], other: readonly unknown[]): boolean 
  * the whole config again, which costs more than the rest of the adapter.) A protocol-relative or
  * relative result has no origin here and gets no token; axios on Node cannot send it either.
  */
-function fullPath({ baseURL, url = '', allowAbsoluteUrls }: InternalAxiosRequestConfig): string {
-	if (!baseURL || (/^([a-z][a-z\d+\-.]*:)?\/\//i.test(url) && allowAbsoluteUrls !== false)) return url
+function fullPath(config: InternalAxiosRequestConfig): string {
+	const { baseURL, url = '' } = config
+	if (!baseURL || isAbsolute(config)) return url
 	return `${baseURL.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`
 }
+
+/** Whether axios sends the request's `url` as it is: absolute (`scheme://` or `//`), and `allowAbsoluteUrls` not false. */
+function isAbsolute({ url = '', allowAbsoluteUrls }: InternalAxiosRequestConfig): boolean {
+	return ABSOLUTE_URL.test(url) && allowAbsoluteUrls !== false
+}
+
+const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i

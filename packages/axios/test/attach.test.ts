@@ -19,6 +19,21 @@ describe('which requests get a token', () => {
 			(api) => api.get('https://api.example.com:8443/steal'),
 		]))
 
+	test('the origin is decided for each request: other base URLs in between, or a base URL changed after installing', async () => {
+		const { tokens } = setup()
+		const { seen } = endpoint(API, '/cob')
+		const foreign = endpoint('https://evil.example.com', '/cob')
+		const api = driver.create(tokens)
+		await api.get('/cob')
+		await api.get('/cob', { baseURL: 'https://evil.example.com' })
+		await api.get('cob')
+		api.defaults.baseURL = 'https://evil.example.com'
+		await api.get('/cob')
+		await api.get(`${API}/cob`)
+		expect(seen).toEqual(['Bearer access-1', 'Bearer access-1', 'Bearer access-1'])
+		expect(foreign.seen).toEqual([null, null])
+	})
+
 	test('a protocol-relative URL is no origin of the client: no token (axios on Node refuses it anyway)', async () => {
 		const { tokens, tokenEndpoint } = setup()
 		const api = driver.create(tokens)
