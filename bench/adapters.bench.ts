@@ -21,7 +21,11 @@ const CONCURRENCY = 16
 const ALL_CLIENTS = ['axios', 'ky', 'fetch', 'undici'] as const
 type Client = (typeof ALL_CLIENTS)[number]
 /** `--clients=axios,ky` measures only those. */
-const CLIENTS: readonly Client[] = (process.argv.find((arg) => arg.startsWith('--clients='))?.slice('--clients='.length).split(',') as Client[] | undefined) ?? ALL_CLIENTS
+const CLIENTS: readonly Client[] =
+	(process.argv
+		.find((arg) => arg.startsWith('--clients='))
+		?.slice('--clients='.length)
+		.split(',') as Client[] | undefined) ?? ALL_CLIENTS
 /**
  * Each client runs in a fresh process of its own, where the static header and the adapter take turns
  * in short slices (S T S T …, so every slice follows one of the other variant: switching costs both the
